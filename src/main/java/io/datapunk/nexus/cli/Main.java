@@ -1,0 +1,22 @@
+package io.datapunk.nexus.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code nexus} command line. */
+@Command(name = "nexus", mixinStandardHelpOptions = true, version = "nexus 0.1.0",
+    description = "Datapunk Nexus: the API gateway in front of the Datapunk services.",
+    subcommands = {RunCommand.class, CheckCommand.class, DemoCommand.class})
+public final class Main implements Runnable {
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    int code = new CommandLine(new Main()).execute(args);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+}

@@ -1,0 +1,16 @@
+package io.datapunk.nexus.config;
+
+import java.util.List;
+
+/**
+ * The whole gateway configuration: an immutable snapshot, built once by {@link ConfigLoader} and
+ * swapped as a unit.
+ *
+ * @param server data-plane listener ({@code server:})
+ * @param admin admin-plane listener ({@code admin:})
+ * @param routes {@code service_routes:}, in file order
+ * @param pool {@code network_optimization.connection_pooling:}
+ * @param compression {@code network_optimization.compression:}
+ */
+public record NexusConfig(ServerConfig server, AdminConfig admin, List<RouteConfig> routes, PoolConfig pool,
+                          CompressionConfig compression) {}

@@ -1,0 +1,83 @@
+package io.datapunk.nexus.pipeline;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+
+/**
+ * Writes the gateway's JSON error body:
+ * {@code {"error": {"status": 504, "code": "timeout", "message": "...", "request_id": "..."}}}.
+ * Messages are the gateway's own words; nothing from exceptions, upstreams or libraries goes in.
+ */
+public final class ErrorResponse {
+  private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
+
+  private ErrorResponse() {}
+
+  /** The body for an error. */
+  public static String body(GatewayError error, String message, String requestId) {
+    StringBuilder b = new StringBuilder(128);
+    b.append("{\"error\": {\"status\": ").append(error.status()).append(", \"code\": \"").append(error.code())
+        .append("\", \"message\": \"");
+    escape(b, message);
+    b.append("\", \"request_id\": \"");
+    escape(b, requestId == null ? "" : requestId);
+    return b.append("\"}}").toString();
+  }
+
+  /**
+   * Sends the error unless a response head was already written (then the connection is reset, as a
+   * started response cannot change its status). Closes the connection when the request body was not
+   * read, so unread bytes are never taken for a next request.
+   */
+  public static void send(HttpServerRequest request, GatewayError error, String message, String requestId) {
+    HttpServerResponse response = request.response();
+    boolean requestEnded = request.isEnded() || !Pipeline.hasBody(request);
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    if (response.headWritten()) {
+      response.reset();
+      return;
+    }
+    Buffer body = Buffer.buffer(body(error, message, requestId));
+    response.setStatusCode(error.status());
+    response.headers().clear();
+    response.headers()
+        .set(HttpHeaders.CONTENT_TYPE, JSON)
+        .set(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length()))
+        .set(HttpHeaders.CACHE_CONTROL, "no-store");
+    if (requestId != null) {
+      response.headers().set(RequestIds.HEADER, requestId);
+    }
+    if (!requestEnded) {
+      response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+    }
+    if (requestEnded) {
+      response.end(body);
+    } else {
+      response.end(body).onComplete(v -> request.connection().close());
+    }
+  }
+
+  private static void escape(StringBuilder b, String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> b.append("\\\"");
+        case '\\' -> b.append("\\\\");
+        case '\n' -> b.append("\\n");
+        case '\r' -> b.append("\\r");
+        case '\t' -> b.append("\\t");
+        default -> {
+          if (c < 0x20) {
+            b.append(String.format("\\u%04x", (int) c));
+          } else {
+            b.append(c);
+          }
+        }
+      }
+    }
+  }
+}

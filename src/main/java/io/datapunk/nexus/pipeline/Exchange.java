@@ -1,0 +1,125 @@
+package io.datapunk.nexus.pipeline;
+
+import io.datapunk.nexus.routing.Route;
+import io.vertx.core.http.HttpServerRequest;
+
+/**
+ * The state of one request as it passes the pipeline. Lives on the event loop of its connection; no
+ * field is touched from another thread.
+ */
+public final class Exchange {
+  private final HttpServerRequest request;
+  private final String requestId;
+  private final long startNanos;
+  private final ExchangeListener[] listeners;
+  private Route route;
+  private String upstreamPath;
+  private String upstreamQuery;
+  private int next;
+  private GatewayError error;
+  private int retries;
+  private long upstreamStartNanos;
+  private long upstreamHeadNanos;
+  private boolean completed;
+
+  Exchange(HttpServerRequest request, String requestId, long startNanos, ExchangeListener[] listeners) {
+    this.request = request;
+    this.requestId = requestId;
+    this.startNanos = startNanos;
+    this.listeners = listeners;
+  }
+
+  public HttpServerRequest request() {
+    return request;
+  }
+
+  public String requestId() {
+    return requestId;
+  }
+
+  public long startNanos() {
+    return startNanos;
+  }
+
+  /** The matched route, or null before routing or when none matched. */
+  public Route route() {
+    return route;
+  }
+
+  void route(Route route, String upstreamPath, String upstreamQuery) {
+    this.route = route;
+    this.upstreamPath = upstreamPath;
+    this.upstreamQuery = upstreamQuery;
+  }
+
+  /** The path sent to the service (after prefix handling and rewrites, before the service's base path). */
+  public String upstreamPath() {
+    return upstreamPath;
+  }
+
+  public void upstreamPath(String path) {
+    this.upstreamPath = path;
+  }
+
+  /** The raw query sent to the service, or null for none. */
+  public String upstreamQuery() {
+    return upstreamQuery;
+  }
+
+  public void upstreamQuery(String query) {
+    this.upstreamQuery = query;
+  }
+
+  /** Runs the next filter of the route, or the upstream call after the last one. */
+  public void proceed() {
+    Filter[] filters = route.filters();
+    if (next < filters.length) {
+      filters[next++].onRequest(this);
+    } else {
+      route.upstream().forward(this);
+    }
+  }
+
+  /** Answers with the gateway's JSON error; the exchange ends. */
+  public void fail(GatewayError error, String message) {
+    this.error = error;
+    ErrorResponse.send(request, error, message, requestId);
+  }
+
+  /** The error the gateway answered with, or null when the response came from the service. */
+  public GatewayError error() {
+    return error;
+  }
+
+  public int retries() {
+    return retries;
+  }
+
+  public void countRetry() {
+    retries++;
+  }
+
+  public void upstreamStarted(long nanos) {
+    upstreamStartNanos = nanos;
+  }
+
+  public void upstreamHeadReceived(long nanos) {
+    upstreamHeadNanos = nanos;
+  }
+
+  /** Nanoseconds from the first upstream attempt to the response head, or -1 when none arrived. */
+  public long upstreamNanos() {
+    return upstreamHeadNanos == 0 ? -1 : upstreamHeadNanos - upstreamStartNanos;
+  }
+
+  /** Marks the exchange finished and tells the listeners, once. */
+  public void complete() {
+    if (completed) {
+      return;
+    }
+    completed = true;
+    for (ExchangeListener l : listeners) {
+      l.onComplete(this);
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package io.datapunk.nexus.pipeline;
+
+import io.datapunk.nexus.routing.Route;
+import io.datapunk.nexus.routing.RouteTable;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.List;
+
+/**
+ * The one place where the order of the request pipeline is written:
+ *
+ * <ol>
+ *   <li>request id (taken from the client when well-formed, or generated)
+ *   <li>input validation
+ *   <li>route match (longest prefix) and upstream path
+ *   <li>the route's filters in {@link Stage} order: authentication, rate limit, cache, transform
+ *   <li>the route's {@link Upstream}: resilience and the load-balanced, pooled, streamed call
+ * </ol>
+ *
+ * Response-side steps run as the upstream answer passes back ({@link Filter#onResponse}), and
+ * {@link ExchangeListener}s are told when each exchange ends.
+ */
+public final class Pipeline implements Handler<HttpServerRequest> {
+  private static final ExchangeListener[] NO_LISTENERS = new ExchangeListener[0];
+
+  private volatile RouteTable routes;
+  private final ExchangeListener[] listeners;
+
+  public Pipeline(RouteTable routes, List<ExchangeListener> listeners) {
+    this.routes = routes;
+    this.listeners = listeners.isEmpty() ? NO_LISTENERS : listeners.toArray(new ExchangeListener[0]);
+  }
+
+  /** Swaps the routes atomically; exchanges in flight keep the route they matched. */
+  public void routes(RouteTable routes) {
+    this.routes = routes;
+  }
+
+  public RouteTable routes() {
+    return routes;
+  }
+
+  @Override
+  public void handle(HttpServerRequest request) {
+    long start = System.nanoTime();
+    if (hasBody(request)) {
+      // Nothing of the body is read until the upstream call pipes it (back-pressure).
+      request.pause();
+    }
+    // 1. request id
+    Exchange exchange = new Exchange(request, RequestIds.accept(request.getHeader(RequestIds.HEADER)), start, listeners);
+    if (listeners.length > 0) {
+      request.response().endHandler(v -> exchange.complete());
+      request.response().closeHandler(v -> exchange.complete());
+    }
+    // 2. input validation
+    String path = request.path();
+    if (path == null || path.isEmpty() || path.charAt(0) != '/') {
+      exchange.fail(GatewayError.VALIDATION, "The request path must start with /.");
+      return;
+    }
+    // 3. route match
+    Route route = routes.match(path);
+    if (route == null) {
+      exchange.fail(GatewayError.NOT_FOUND, "No route matches this path.");
+      return;
+    }
+    exchange.route(route, route.upstreamPath(path), request.query());
+    // 4 and 5. the route's filters, then its upstream
+    exchange.proceed();
+  }
+
+  /** Whether the request announces a body (a Content-Length above 0 or a Transfer-Encoding). */
+  public static boolean hasBody(HttpServerRequest request) {
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (length != null) {
+      return !"0".equals(length);
+    }
+    return request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
+  }
+}

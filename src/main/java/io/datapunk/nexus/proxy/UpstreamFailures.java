@@ -1,0 +1,37 @@
+package io.datapunk.nexus.proxy;
+
+import io.datapunk.nexus.pipeline.GatewayError;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.util.concurrent.TimeoutException;
+
+/** Maps a failed upstream call to the gateway's error taxonomy and a message that names only the service. */
+final class UpstreamFailures {
+  private UpstreamFailures() {}
+
+  static GatewayError classify(Throwable failure) {
+    if (failure instanceof ConnectionPoolTooBusyException) {
+      return GatewayError.UNAVAILABLE;
+    }
+    if (failure instanceof TimeoutException) {
+      return GatewayError.TIMEOUT;
+    }
+    return GatewayError.SERVICE_DOWN;
+  }
+
+  /** Whether the failure happened before the request could reach the service (safe to try again). */
+  static boolean beforeSend(Throwable failure) {
+    return failure instanceof ConnectException || failure instanceof NoRouteToHostException
+        || failure instanceof UnknownHostException || failure instanceof io.netty.channel.ConnectTimeoutException;
+  }
+
+  static String message(GatewayError error, String service) {
+    return switch (error) {
+      case UNAVAILABLE -> "The " + service + " service has too many requests waiting; try again shortly.";
+      case TIMEOUT -> "The " + service + " service did not answer in time.";
+      default -> "The " + service + " service is not reachable.";
+    };
+  }
+}

@@ -1,0 +1,92 @@
+package io.datapunk.nexus.proxy;
+
+import io.datapunk.nexus.config.PoolConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The keep-alive connection pool of one service: at most {@code max_size} connections, a bounded
+ * wait queue (beyond it requests fail at once), idle connections closed after {@code idle_timeout},
+ * and {@code min_size} connections opened at start.
+ */
+public final class UpstreamPool {
+  /** Maximum size of a response header block accepted from a service. */
+  static final int MAX_UPSTREAM_HEADER_SIZE = 64 * 1024;
+
+  private final HttpClientAgent client;
+  private final String host;
+  private final int port;
+  private final String service;
+  private final PoolConfig config;
+
+  private UpstreamPool(HttpClientAgent client, String service, String host, int port, PoolConfig config) {
+    this.client = client;
+    this.service = service;
+    this.host = host;
+    this.port = port;
+    this.config = config;
+  }
+
+  public static UpstreamPool create(Vertx vertx, String service, URI url, PoolConfig pool) {
+    boolean https = "https".equals(url.getScheme());
+    int port = url.getPort() > 0 ? url.getPort() : (https ? 443 : 80);
+    HttpClientOptions options = new HttpClientOptions()
+        .setName("nexus-" + service)
+        .setDefaultHost(url.getHost())
+        .setDefaultPort(port)
+        .setSsl(https)
+        .setKeepAlive(pool.enabled())
+        // Seconds are the pool's unit; round up so a 4.5s setting never becomes 4s.
+        .setKeepAliveTimeout((int) Math.max(1, (pool.idleTimeout().toMillis() + 999) / 1000))
+        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, pool.connectTimeout().toMillis()))
+        .setTcpNoDelay(true)
+        .setDecompressionSupported(false)
+        .setMaxHeaderSize(MAX_UPSTREAM_HEADER_SIZE)
+        .setPipelining(false);
+    PoolOptions poolOptions = new PoolOptions()
+        .setHttp1MaxSize(pool.maxSize())
+        .setMaxWaitQueueSize(pool.maxWaitQueue())
+        // Checks idle connections every 100 ms, so one closes at most 0.1 s after idle_timeout.
+        .setCleanerPeriod(100);
+    HttpClientAgent client = vertx.httpClientBuilder().with(options).with(poolOptions).build();
+    return new UpstreamPool(client, service, url.getHost(), port, pool);
+  }
+
+  public String service() {
+    return service;
+  }
+
+  /** Asks the pool for a request stream to the service (waits for a free connection when all are busy). */
+  Future<HttpClientRequest> request(HttpMethod method, String uri) {
+    return client.request(method, port, host, uri);
+  }
+
+  /**
+   * Opens {@code min_size} connections at once: as many concurrent {@code HEAD} requests to the
+   * service root, each needing its own connection, which then stay pooled until idle_timeout. The
+   * result never fails: a service that is down at start is simply not warmed.
+   */
+  public Future<Void> warm(String basePath) {
+    int n = config.enabled() ? config.minSize() : 0;
+    List<Future<?>> all = new ArrayList<>(n);
+    String uri = basePath.isEmpty() ? "/" : basePath + "/";
+    for (int i = 0; i < n; i++) {
+      all.add(client.request(HttpMethod.HEAD, port, host, uri)
+          .compose(r -> r.send().compose(resp -> resp.end()))
+          .recover(e -> Future.succeededFuture()));
+    }
+    return Future.join(all).mapEmpty();
+  }
+
+  public Future<Void> close() {
+    return client.close();
+  }
+}

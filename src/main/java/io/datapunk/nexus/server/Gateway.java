@@ -1,0 +1,132 @@
+package io.datapunk.nexus.server;
+
+import io.datapunk.nexus.config.NexusConfig;
+import io.datapunk.nexus.config.RouteConfig;
+import io.datapunk.nexus.pipeline.ExchangeListener;
+import io.datapunk.nexus.pipeline.Filter;
+import io.datapunk.nexus.pipeline.Pipeline;
+import io.datapunk.nexus.pipeline.RouteFilterFactory;
+import io.datapunk.nexus.proxy.HttpUpstream;
+import io.datapunk.nexus.proxy.UpstreamPool;
+import io.datapunk.nexus.routing.Route;
+import io.datapunk.nexus.routing.RouteTable;
+import io.datapunk.nexus.transform.TransformFilter;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running gateway: the data-plane listeners, the upstream pools and the admin plane. */
+public final class Gateway {
+  private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+
+  /** The per-route filter factories; their {@link io.datapunk.nexus.pipeline.Stage} sets the order. */
+  private static final List<RouteFilterFactory> FILTERS = List.of(TransformFilter.factory());
+
+  private final Vertx vertx;
+  private final NexusConfig config;
+  private final Map<String, UpstreamPool> pools;
+  private final Pipeline pipeline;
+  private int port;
+  private AdminServer admin;
+  private volatile boolean ready;
+
+  private Gateway(Vertx vertx, NexusConfig config, Map<String, UpstreamPool> pools, Pipeline pipeline) {
+    this.vertx = vertx;
+    this.config = config;
+    this.pools = pools;
+    this.pipeline = pipeline;
+  }
+
+  /** Starts a gateway on its own Vert.x instance; completes when both ports listen and pools are warm. */
+  public static Future<Gateway> start(NexusConfig config) {
+    Vertx vertx = Vertx.builder()
+        .with(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(config.server().eventLoops())
+            .setBlockedThreadCheckInterval(2).setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS))
+        .build();
+    Map<String, UpstreamPool> pools = new LinkedHashMap<>();
+    List<Route> routes = new ArrayList<>();
+    for (RouteConfig rc : config.routes()) {
+      UpstreamPool pool = UpstreamPool.create(vertx, rc.name(), rc.serviceUrl(), config.pool());
+      pools.put(rc.name(), pool);
+      routes.add(new Route(rc, filters(rc, config), new HttpUpstream(vertx, rc, pool)));
+    }
+    List<ExchangeListener> listeners = List.of();
+    Pipeline pipeline = new Pipeline(new RouteTable(routes), listeners);
+    Gateway gateway = new Gateway(vertx, config, pools, pipeline);
+    return gateway.listen().recover(e -> vertx.close().transform(v -> Future.failedFuture(e)));
+  }
+
+  static Filter[] filters(RouteConfig route, NexusConfig config) {
+    List<RouteFilterFactory> ordered = new ArrayList<>(FILTERS);
+    ordered.sort(Comparator.comparing(RouteFilterFactory::stage));
+    List<Filter> out = new ArrayList<>();
+    for (RouteFilterFactory f : ordered) {
+      Filter filter = f.create(route, config);
+      if (filter != null) {
+        out.add(filter);
+      }
+    }
+    return out.toArray(new Filter[0]);
+  }
+
+  private Future<Gateway> listen() {
+    List<Future<?>> warm = new ArrayList<>();
+    for (RouteConfig rc : config.routes()) {
+      warm.add(pools.get(rc.name()).warm(rc.basePath()));
+    }
+    int loops = config.server().eventLoops();
+    GatewayVerticle first = new GatewayVerticle(config.server(), config.server().port(), pipeline);
+    return vertx.deployVerticle(first)
+        .compose(id -> {
+          port = first.actualPort();
+          if (loops == 1) {
+            return Future.succeededFuture();
+          }
+          return vertx.deployVerticle(() -> new GatewayVerticle(config.server(), port, pipeline),
+              new DeploymentOptions().setInstances(loops - 1));
+        })
+        .compose(v -> AdminServer.start(vertx, config.admin(), () -> ready))
+        .compose(a -> {
+          admin = a;
+          return Future.join(warm);
+        })
+        .map(v -> {
+          ready = true;
+          LOG.info("nexus listening on {}:{} (admin {}:{}), {} routes, {} event loops, native transport: {}",
+              config.server().host(), port, config.admin().host(), admin.port(), config.routes().size(), loops,
+              vertx.isNativeTransportEnabled());
+          return this;
+        });
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public int adminPort() {
+    return admin.port();
+  }
+
+  public NexusConfig config() {
+    return config;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** Stops listening, closes the pools and the event loops. */
+  public Future<Void> stop() {
+    ready = false;
+    return vertx.close();
+  }
+}
