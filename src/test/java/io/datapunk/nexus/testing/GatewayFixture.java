@@ -1,0 +1,66 @@
+package io.datapunk.nexus.testing;
+
+import io.datapunk.nexus.config.ConfigLoader;
+import io.datapunk.nexus.config.NexusConfig;
+import io.datapunk.nexus.server.Gateway;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * A real gateway started in the test JVM from a YAML string, on ephemeral data and admin ports
+ * ({@code server.port} and {@code admin.port} default to 0 here). {@code ${NAME}} in the YAML is
+ * replaced from the given variables.
+ */
+public final class GatewayFixture implements AutoCloseable {
+  public final Gateway gateway;
+  public final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private GatewayFixture(Gateway gateway) {
+    this.gateway = gateway;
+  }
+
+  public static GatewayFixture start(String yaml, Map<String, String> vars) {
+    String full = yaml;
+    if (!yaml.contains("server:")) {
+      full = "server:\n  port: 0\n  event_loops: 2\n" + full;
+    }
+    if (!yaml.contains("admin:")) {
+      full = "admin:\n  port: 0\n" + full;
+    }
+    NexusConfig config = new ConfigLoader(vars::get).parse(full);
+    return new GatewayFixture(TestUpstream.await(Gateway.start(config)));
+  }
+
+  public int port() {
+    return gateway.port();
+  }
+
+  public URI uri(String pathAndQuery) {
+    return URI.create("http://127.0.0.1:" + port() + pathAndQuery);
+  }
+
+  public URI adminUri(String path) {
+    return URI.create("http://127.0.0.1:" + gateway.adminPort() + path);
+  }
+
+  public HttpResponse<String> get(String pathAndQuery) {
+    return send(HttpRequest.newBuilder(uri(pathAndQuery)).GET().build());
+  }
+
+  public HttpResponse<String> send(HttpRequest request) {
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    TestUpstream.await(gateway.stop());
+  }
+}
