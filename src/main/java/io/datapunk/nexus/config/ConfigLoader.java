@@ -66,6 +66,7 @@ public final class ConfigLoader {
     PoolConfig pool = PoolConfig.read(network.section("connection_pooling"));
     CompressionConfig compression = CompressionConfig.read(network.section("compression"));
     network.finish();
+    RedisConfig redis = RedisConfig.read(top.section("redis"));
     top.finish();
     if (server.port() != 0 && server.port() == admin.port()) {
       errors.add("admin.port: " + admin.port() + " (expected: a port other than server.port)");
@@ -73,6 +74,6 @@ public final class ConfigLoader {
     if (!errors.isEmpty()) {
       throw new ConfigException(errors);
     }
-    return new NexusConfig(server, admin, List.copyOf(routes), pool, compression);
+    return new NexusConfig(server, admin, List.copyOf(routes), pool, compression, redis);
   }
 }

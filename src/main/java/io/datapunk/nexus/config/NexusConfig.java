@@ -11,6 +11,7 @@ import java.util.List;
  * @param routes {@code service_routes:}, in file order
  * @param pool {@code network_optimization.connection_pooling:}
  * @param compression {@code network_optimization.compression:}
+ * @param redis {@code redis:} the shared Redis Cluster (disabled when it lists no nodes)
  */
 public record NexusConfig(ServerConfig server, AdminConfig admin, List<RouteConfig> routes, PoolConfig pool,
-                          CompressionConfig compression) {}
+                          CompressionConfig compression, RedisConfig redis) {}
