@@ -31,6 +31,8 @@
 #   BACKEND_CPU       core for the backend NGINX and wrk (default 0)
 #   PROXY_CPU         core for the proxy under test, NGINX or Nexus (default 1)
 #   RESULTS_DIR       where results go (default bench/results)
+#   NICE=N            run backend, proxies and wrk with nice -n N (e.g. -10 as root, to be less
+#                     disturbed by other work on a shared machine; default: not set)
 #   KEEP_TMP=1        keep the temp dir (configs, logs) after the run
 #
 # Exit status: 0 when the run completed (a target that could not be measured is reported as n/a),
@@ -98,6 +100,7 @@ for t in "${_targets[@]}"; do
   esac
 done
 RESULTS_DIR="${RESULTS_DIR:-$BENCH_DIR/results}"
+mkdir -p "$RESULTS_DIR" 2>/dev/null && [ -w "$RESULTS_DIR" ] || die "cannot write results to $RESULTS_DIR (set RESULTS_DIR)"
 NEXUS_JAR="${NEXUS_JAR:-$ROOT/target/nexus.jar}"
 
 # NEXUS_JAVA_OPTS: the environment's, else the default declared in ./nexus, else the same literal.
@@ -122,7 +125,7 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
     NGINX_BIN="$(command -v nginx 2>/dev/null || true)"
     [ -n "$NGINX_BIN" ] || { [ -x /usr/sbin/nginx ] && NGINX_BIN=/usr/sbin/nginx; }
   else
-    die "missing ${need_pkgs[*]}: install them (sudo apt-get install ${need_pkgs[*]}) or run as root"
+    die "missing ${need_pkgs[*]}: install with sudo apt-get install ${need_pkgs[*]} (or run this as root)"
   fi
 fi
 [ -n "$NGINX_BIN" ] || die "nginx not found after installing nginx-light"
@@ -141,6 +144,13 @@ else
 fi
 taskset -c "$BACKEND_CPU" true 2>/dev/null || die "cannot pin to core $BACKEND_CPU (BACKEND_CPU)"
 taskset -c "$PROXY_CPU" true 2>/dev/null || die "cannot pin to core $PROXY_CPU (PROXY_CPU)"
+# This script and its helpers (curl polls, RSS sampler, awk) stay off the proxy's core.
+taskset -cp "$BACKEND_CPU" $$ >/dev/null 2>&1 || log "warning: could not pin the script itself to core $BACKEND_CPU"
+PRIO=()
+if [ -n "${NICE:-}" ] && [ "${NICE}" != 0 ]; then
+  [[ "$NICE" =~ ^-?[0-9]+$ ]] || bad_option "NICE must be an integer (got '$NICE')"
+  PRIO=(nice -n "$NICE")
+fi
 
 # ---------------------------------------------------------------- processes and cleanup
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/nexus-bench.XXXXXX")"
@@ -148,9 +158,11 @@ TMP="$(mktemp -d "${TMPDIR:-/tmp}/nexus-bench.XXXXXX")"
 chmod 755 "$TMP"
 STARTED_PIDS=()      # every long-running process we started (nginx masters and workers, java)
 SAMPLER_PID=""
+WRK_PID=""
 cleanup() {
   local rc=$? pid i alive
   trap - EXIT INT TERM
+  [ -n "$WRK_PID" ] && kill "$WRK_PID" 2>/dev/null || true
   [ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null || true
   if [ ${#STARTED_PIDS[@]} -gt 0 ]; then
     for pid in "${STARTED_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -228,7 +240,7 @@ start_nginx() {  # name conf core -> sets NGINX_MASTER, NGINX_WORKER
   local name="$1" conf="$2" core="$3" i
   "$NGINX_BIN" -t -q -p "$TMP/" -e "$TMP/$name-error.log" -c "$conf" 2>"$TMP/$name-test.log" \
     || { cat "$TMP/$name-test.log" >&2; die "nginx $name config test failed ($conf)"; }
-  taskset -c "$core" "$NGINX_BIN" -p "$TMP/" -e "$TMP/$name-error.log" -c "$conf" \
+  taskset -c "$core" ${PRIO[@]+"${PRIO[@]}"} "$NGINX_BIN" -p "$TMP/" -e "$TMP/$name-error.log" -c "$conf" \
     >"$TMP/$name-stdout.log" 2>&1 </dev/null &
   NGINX_MASTER=$!
   STARTED_PIDS+=("$NGINX_MASTER")
@@ -280,8 +292,11 @@ to_ms() {  # wrk duration like 812.00us, 1.23ms, 2.01s, 1.00m -> ms
     printf "%.3f", n }'
 }
 
-run_wrk() {  # url seconds outfile
-  taskset -c "$BACKEND_CPU" wrk -t "$THREADS" -c "$CONNECTIONS" -d "${2}s" --latency "$1" >"$3" 2>&1 || true
+run_wrk() {  # url seconds outfile; in the background so that a signal interrupts the wait at once
+  taskset -c "$BACKEND_CPU" ${PRIO[@]+"${PRIO[@]}"} wrk -t "$THREADS" -c "$CONNECTIONS" -d "${2}s" --latency "$1" >"$3" 2>&1 </dev/null &
+  WRK_PID=$!
+  wait "$WRK_PID" || true
+  WRK_PID=""
 }
 
 # Parses a wrk --latency output into: rps p50_ms p99_ms requests non2xx socket_errors
@@ -362,10 +377,13 @@ EOF
     NEXUS_NOTE="jar missing: $NEXUS_JAR (run ./nexus bench, or ./mvnw -DskipTests package)"
     log "warning: $NEXUS_NOTE; Nexus is not measured"
   else
+    # Run a private copy: a concurrent rebuild replacing target/nexus.jar under a running JVM makes
+    # its lazy class loading fail (NoClassDefFoundError) in the middle of the run.
+    cp "$NEXUS_JAR" "$TMP/nexus.jar" || die "cannot copy $NEXUS_JAR"
     log "Nexus: java $NEXUS_JAVA_OPTS -jar $NEXUS_JAR run -c $TMP/nexus.yaml (core $PROXY_CPU)"
     t0="$(now_ms)"
     # shellcheck disable=SC2086
-    taskset -c "$PROXY_CPU" java $NEXUS_JAVA_OPTS -jar "$NEXUS_JAR" run -c "$TMP/nexus.yaml" \
+    taskset -c "$PROXY_CPU" ${PRIO[@]+"${PRIO[@]}"} java $NEXUS_JAVA_OPTS -jar "$TMP/nexus.jar" run -c "$TMP/nexus.yaml" \
       >"$TMP/nexus.log" 2>&1 </dev/null &
     NEXUS_PID=$!
     STARTED_PIDS+=("$NEXUS_PID")
@@ -411,6 +429,7 @@ for t in "${TARGET_LIST[@]}"; do RPS_L[$t]=""; P50_L[$t]=""; P99_L[$t]=""; RSS_L
 available() {  # target is up and answers with the right body size
   local t="$1"
   [ -z "${NOTE[$t]}" ] || return 1
+  kill -0 "$BACKEND_WORKER" 2>/dev/null || { NOTE[$t]="backend gone"; return 1; }
   [ -n "${RSS_PID[$t]}" ] && kill -0 "${RSS_PID[$t]}" 2>/dev/null || { NOTE[$t]="process gone"; return 1; }
   return 0
 }
@@ -450,8 +469,14 @@ done
 if [ -n "$NEXUS_PID" ] && ! kill -0 "$NEXUS_PID" 2>/dev/null; then
   log "warning: Nexus exited during the run; last lines of its log:"; tail -n 30 "$TMP/nexus.log" >&2 || true
 fi
-if [ -n "$NEXUS_PID" ] && grep -qiE 'exception|error' "$TMP/nexus.log" 2>/dev/null; then
-  log "note: Nexus log has errors/exceptions (copied to $RAW_DIR/nexus.log)"
+NEXUS_LOG_ERRORS=""; NEXUS_LOG_WARNS=""
+if [ -f "$TMP/nexus.log" ]; then
+  NEXUS_LOG_ERRORS="$(grep -c ' ERROR ' "$TMP/nexus.log" || true)"
+  NEXUS_LOG_WARNS="$(grep -c ' WARN ' "$TMP/nexus.log" || true)"
+  if [ "${NEXUS_LOG_ERRORS:-0}" != 0 ] || [ "${NEXUS_LOG_WARNS:-0}" != 0 ]; then
+    log "note: Nexus logged $NEXUS_LOG_ERRORS ERROR and $NEXUS_LOG_WARNS WARN lines (see $RAW_DIR/nexus.log); most frequent:"
+    grep -E ' (ERROR|WARN) ' "$TMP/nexus.log" | cut -d' ' -f2- | sort | uniq -c | sort -rn | head -n 5 >&2 || true
+  fi
 fi
 [ -f "$TMP/nexus.log" ] && cp "$TMP/nexus.log" "$RAW_DIR/"
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -500,8 +525,9 @@ PARAMS="size $SIZE ($SIZE_BYTES B), $CONNECTIONS connections, $THREADS wrk threa
   echo
   printf 'Nexus/NGINX throughput:     %-8s (goal >= 0.8) %s\n' "${R_TPUT:-n/a}" "$V_TPUT"
   printf 'Nexus/NGINX p99:            %-8s (goal <= 2.0) %s\n' "${R_P99:-n/a}" "$V_P99"
-  printf 'Nexus start to first 200:   %-8s (goal < 1500 ms) %s\n' "${NEXUS_START_MS:+$NEXUS_START_MS ms}" "$V_START"
-  printf 'Nexus RSS under load:       %-8s (goal < 200 MB) %s\n' "${NEXUS_RSS:+$NEXUS_RSS MB}" "$V_RSS"
+  printf 'Nexus start to first 200:   %-8s (goal < 1500 ms) %s\n' "$( [ -n "$NEXUS_START_MS" ] && echo "$NEXUS_START_MS ms" || echo n/a)" "$V_START"
+  printf 'Nexus RSS under load:       %-8s (goal < 200 MB) %s\n' "$( [ -n "$NEXUS_RSS" ] && echo "$NEXUS_RSS MB" || echo n/a)" "$V_RSS"
+  [ -n "$NEXUS_LOG_ERRORS" ] && echo "Nexus log: $NEXUS_LOG_ERRORS ERROR, $NEXUS_LOG_WARNS WARN lines"
   echo "RSS: max VmRSS during the measured run (NGINX: the worker process; Nexus: the JVM)."
   echo "Results: $RESULTS_DIR/latest.{md,csv,json}, raw wrk output in $RAW_DIR/"
 } | tee "$TMP/table.txt"
@@ -524,6 +550,7 @@ PARAMS="size $SIZE ($SIZE_BYTES B), $CONNECTIONS connections, $THREADS wrk threa
   echo "| Nexus/NGINX p99 | ${R_P99:-n/a} | <= 2.0 | $V_P99 |"
   echo "| Nexus start to first proxied 200 | ${NEXUS_START_MS:-n/a} ms | < 1500 ms | $V_START |"
   echo "| Nexus RSS under load | ${NEXUS_RSS:-n/a} MB | < 200 MB | $V_RSS |"
+  [ -n "$NEXUS_LOG_ERRORS" ] && echo "| Nexus log ERROR / WARN lines | $NEXUS_LOG_ERRORS / $NEXUS_LOG_WARNS | 0 | |"
   echo
   echo "RSS is the maximum VmRSS sampled during the measured run (NGINX: its worker; Nexus: the JVM)."
 } >"$RESULTS_DIR/latest.md"
@@ -550,7 +577,8 @@ jnum() { [ -n "$1" ] && echo "$1" || echo null; }
   done
   echo "  ],"
   echo "  \"nexus_over_nginx_throughput\": $(jnum "$R_TPUT"), \"nexus_over_nginx_p99\": $(jnum "$R_P99"),"
-  echo "  \"nexus_start_to_first_200_ms\": $(jnum "$NEXUS_START_MS"), \"nexus_rss_mb\": $(jnum "$NEXUS_RSS")"
+  echo "  \"nexus_start_to_first_200_ms\": $(jnum "$NEXUS_START_MS"), \"nexus_rss_mb\": $(jnum "$NEXUS_RSS"),"
+  echo "  \"nexus_log_error_lines\": $(jnum "$NEXUS_LOG_ERRORS"), \"nexus_log_warn_lines\": $(jnum "$NEXUS_LOG_WARNS")"
   echo "}"
 } >"$RESULTS_DIR/latest.json"
 
