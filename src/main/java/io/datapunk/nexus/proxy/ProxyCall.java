@@ -169,10 +169,11 @@ final class ProxyCall implements Handler<Long> {
     if (done || headReceived) {
       return;
     }
-    if (upstreamRequest != null) {
-      upstreamRequest.reset();
-    }
+    HttpClientRequest pending = upstreamRequest;
     fail(new TimeoutException());
+    if (pending != null) {
+      pending.reset();
+    }
   }
 
   private void onClientClosed() {

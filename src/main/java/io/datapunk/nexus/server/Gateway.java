@@ -84,15 +84,17 @@ public final class Gateway {
       warm.add(pools.get(rc.name()).warm(rc.basePath()));
     }
     int loops = config.server().eventLoops();
-    GatewayVerticle first = new GatewayVerticle(config.server(), config.server().port(), pipeline);
-    return vertx.deployVerticle(first)
-        .compose(id -> {
-          port = first.actualPort();
-          if (loops == 1) {
-            return Future.succeededFuture();
-          }
-          return vertx.deployVerticle(() -> new GatewayVerticle(config.server(), port, pipeline),
-              new DeploymentOptions().setInstances(loops - 1));
+    // One deployment of one listener per event loop: Vert.x shares the port among them (a random
+    // port too, when the configured port is 0).
+    List<GatewayVerticle> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    return vertx.deployVerticle(() -> {
+          GatewayVerticle v = new GatewayVerticle(config.server(), config.server().port(), pipeline);
+          listeners.add(v);
+          return v;
+        }, new DeploymentOptions().setInstances(loops))
+        .map(id -> {
+          port = listeners.get(0).actualPort();
+          return null;
         })
         .compose(v -> AdminServer.start(vertx, config.admin(), () -> ready))
         .compose(a -> {
