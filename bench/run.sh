@@ -265,7 +265,18 @@ stop_pid() {  # pid: TERM, wait up to 5 s, KILL
   kill -KILL "$pid" 2>/dev/null || true
 }
 
-rss_kb() { awk '/^VmRSS:/ {print $2; exit}' "/proc/$1/status" 2>/dev/null || true; }
+CLK_TCK="$(getconf CLK_TCK 2>/dev/null || echo 100)"
+proc_ticks() {  # pid -> utime+stime of the process (all threads), in clock ticks
+  local st rest
+  st="$(cat "/proc/$1/stat" 2>/dev/null)" || { echo 0; return; }
+  rest="${st##*) }"
+  # shellcheck disable=SC2086
+  set -- $rest   # state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+  echo $(( ${12} + ${13} ))
+}
+core_ticks() {  # core -> "busy total" ticks from /proc/stat
+  awk -v c="cpu$1" '$1 == c {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat
+}
 
 start_sampler() {  # pid outfile: writes the max VmRSS (kB) seen, every 200 ms, pinned to the wrk core
   local pid="$1" out="$2"
@@ -422,8 +433,12 @@ TARGET_LIST=()
 declare -A URL=([direct]="$DIRECT_URL" [nginx]="$NGINX_URL" [nexus]="$NEXUS_URL")
 declare -A RSS_PID=([direct]="$BACKEND_WORKER" [nginx]="$PROXY_WORKER" [nexus]="$NEXUS_PID")
 declare -A LABEL=([direct]="direct (NGINX backend)" [nginx]="NGINX proxy" [nexus]="Nexus")
-declare -A RPS_L P50_L P99_L RSS_L REQ_L NON2XX_L SOCK_L NOTE
-for t in "${TARGET_LIST[@]}"; do RPS_L[$t]=""; P50_L[$t]=""; P99_L[$t]=""; RSS_L[$t]=""; REQ_L[$t]=0; NON2XX_L[$t]=0; SOCK_L[$t]=0; NOTE[$t]=""; done
+declare -A CORE=([direct]="$BACKEND_CPU" [nginx]="$PROXY_CPU" [nexus]="$PROXY_CPU")
+declare -A RPS_L P50_L P99_L RSS_L CPU_L OTHER_L CPU10K_L REQ_L NON2XX_L SOCK_L NOTE
+for t in "${TARGET_LIST[@]}"; do
+  RPS_L[$t]=""; P50_L[$t]=""; P99_L[$t]=""; RSS_L[$t]=""; CPU_L[$t]=""; OTHER_L[$t]=""; CPU10K_L[$t]=""
+  REQ_L[$t]=0; NON2XX_L[$t]=0; SOCK_L[$t]=0; NOTE[$t]=""
+done
 [ "$WANT_NEXUS" = 1 ] && [ -z "$NEXUS_PID" ] && NOTE[nexus]="$NEXUS_NOTE"
 
 available() {  # target is up and answers with the right body size
@@ -453,7 +468,9 @@ for round in $(seq 1 "$ROUNDS"); do
     rssfile="$TMP/rss-$t-$round"
     echo 0 >"$rssfile"
     start_sampler "${RSS_PID[$t]}" "$rssfile"
+    p0="$(proc_ticks "${RSS_PID[$t]}")"; read -r b0 c0 <<<"$(core_ticks "${CORE[$t]}")"
     run_wrk "${URL[$t]}" "$DURATION" "$RAW_DIR/$t-run$round.txt"
+    p1="$(proc_ticks "${RSS_PID[$t]}")"; read -r b1 c1 <<<"$(core_ticks "${CORE[$t]}")"
     stop_sampler
     read -r rps p50 p99 req non2xx sock <<<"$(parse_wrk "$RAW_DIR/$t-run$round.txt")" || true
     if [ -z "${rps:-}" ] || [ -z "${p99:-}" ]; then
@@ -462,8 +479,17 @@ for round in $(seq 1 "$ROUNDS"); do
     fi
     RPS_L[$t]+="$rps "; P50_L[$t]+="$p50 "; P99_L[$t]+="$p99 "
     RSS_L[$t]+="$(cat "$rssfile") "
+    # CPU of the target process as % of its core over the run; for proxies also the rest of that
+    # core's busy time (other processes, and interrupts): noise from other work on the machine.
+    read -r cpu other cpu10k <<<"$(awk -v dp=$((p1 - p0)) -v db=$((b1 - b0)) -v dt=$((c1 - c0)) -v r="$req" -v hz="$CLK_TCK" 'BEGIN {
+      if (dt <= 0) { print "- - -"; exit }
+      o = (db - dp) / dt * 100; if (o < 0) o = 0
+      printf "%.1f %.1f %s\n", dp / dt * 100, o, (r > 0 ? sprintf("%.4f", dp / hz / r * 10000) : "-") }')" || true
+    [ "${cpu:--}" != - ] && CPU_L[$t]+="$cpu "
+    [ "${cpu10k:--}" != - ] && CPU10K_L[$t]+="$cpu10k "
+    [ "$t" != direct ] && [ "${other:--}" != - ] && OTHER_L[$t]+="$other "
     REQ_L[$t]=$(( ${REQ_L[$t]} + req )); NON2XX_L[$t]=$(( ${NON2XX_L[$t]} + non2xx )); SOCK_L[$t]=$(( ${SOCK_L[$t]} + sock ))
-    log "         ${LABEL[$t]}: $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $non2xx, socket errors $sock"
+    log "         ${LABEL[$t]}: $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $non2xx, socket errors $sock, CPU ${cpu:-?}%$( [ "$t" != direct ] && echo ", other load on core ${CORE[$t]} ${other:-?}%")"
   done
 done
 if [ -n "$NEXUS_PID" ] && ! kill -0 "$NEXUS_PID" 2>/dev/null; then
@@ -487,9 +513,10 @@ maxof() { tr ' ' '\n' | awk 'NF && ($1 + 0 > m || !s) {m = $1 + 0; s = 1} END { 
 fmt() { [ -n "$2" ] && awk -v v="$2" -v f="$1" 'BEGIN {printf f, v}' || printf 'n/a'; }
 ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b }' || true; }
 
-declare -A RPS P50 P99 RSSMB
+declare -A RPS P50 P99 RSSMB CPU OTHER CPU10K
 for t in "${TARGET_LIST[@]}"; do
   RPS[$t]="$(median <<<"${RPS_L[$t]}")"; P50[$t]="$(median <<<"${P50_L[$t]}")"; P99[$t]="$(median <<<"${P99_L[$t]}")"
+  CPU[$t]="$(median <<<"${CPU_L[$t]}")"; OTHER[$t]="$(median <<<"${OTHER_L[$t]}")"; CPU10K[$t]="$(median <<<"${CPU10K_L[$t]}")"
   rkb="$(maxof <<<"${RSS_L[$t]}")"
   RSSMB[$t]="$( [ -n "$rkb" ] && [ "$rkb" != 0 ] && awk -v k="$rkb" 'BEGIN {printf "%.1f", k / 1024}' || true)"
   [ -z "${RPS[$t]}" ] && [ -z "${NOTE[$t]}" ] && NOTE[$t]="no result"
@@ -516,10 +543,12 @@ PARAMS="size $SIZE ($SIZE_BYTES B), $CONNECTIONS connections, $THREADS wrk threa
   echo "Datapunk Nexus bench  $STAMP  (git $GIT_REV)"
   echo "$PARAMS"
   echo "load average before: $LOAD_BEFORE, after: $LOAD_AFTER"
-  printf '%-24s %11s %9s %9s %8s %9s %9s  %s\n' target req/s "p50 ms" "p99 ms" "RSS MB" non-2xx sock-err note
+  printf '%-24s %9s %8s %8s %7s %6s %8s %7s %8s %8s  %s\n' target req/s "p50 ms" "p99 ms" "RSS MB" "CPU %" "CPU s/" "other %" non-2xx sock-err note
+  printf '%-24s %9s %8s %8s %7s %6s %8s %7s %8s %8s\n' "" "" "" "" "" "" "10k req" "on core" "" ""
   for t in "${TARGET_LIST[@]}"; do
-    printf '%-24s %11s %9s %9s %8s %9s %9s  %s\n' "${LABEL[$t]}" "$(fmt '%.0f' "${RPS[$t]}")" \
+    printf '%-24s %9s %8s %8s %7s %6s %8s %7s %8s %8s  %s\n' "${LABEL[$t]}" "$(fmt '%.0f' "${RPS[$t]}")" \
       "$(fmt '%.2f' "${P50[$t]}")" "$(fmt '%.2f' "${P99[$t]}")" "$(fmt '%.1f' "${RSSMB[$t]}")" \
+      "$(fmt '%.0f' "${CPU[$t]}")" "$(fmt '%.3f' "${CPU10K[$t]}")" "$( [ "$t" = direct ] && echo - || fmt '%.0f' "${OTHER[$t]}")" \
       "${NON2XX_L[$t]}" "${SOCK_L[$t]}" "${NOTE[$t]}"
   done
   echo
@@ -528,7 +557,13 @@ PARAMS="size $SIZE ($SIZE_BYTES B), $CONNECTIONS connections, $THREADS wrk threa
   printf 'Nexus start to first 200:   %-8s (goal < 1500 ms) %s\n' "$( [ -n "$NEXUS_START_MS" ] && echo "$NEXUS_START_MS ms" || echo n/a)" "$V_START"
   printf 'Nexus RSS under load:       %-8s (goal < 200 MB) %s\n' "$( [ -n "$NEXUS_RSS" ] && echo "$NEXUS_RSS MB" || echo n/a)" "$V_RSS"
   [ -n "$NEXUS_LOG_ERRORS" ] && echo "Nexus log: $NEXUS_LOG_ERRORS ERROR, $NEXUS_LOG_WARNS WARN lines"
-  echo "RSS: max VmRSS during the measured run (NGINX: the worker process; Nexus: the JVM)."
+  for t in "${TARGET_LIST[@]}"; do
+    [ "$t" != direct ] && [ -n "${OTHER[$t]}" ] && awk -v o="${OTHER[$t]}" 'BEGIN {exit !(o > 10)}' &&
+      echo "WARNING: other work took ${OTHER[$t]}% of core $PROXY_CPU during the ${LABEL[$t]} run: its figures are disturbed; re-run on a quieter machine"
+  done
+  echo "RSS: max VmRSS during the measured run (NGINX: the worker process; Nexus: the JVM). CPU %: that"
+  echo "process's CPU time over the run, as % of one core. other %: the rest of the proxy core's busy time"
+  echo "(other processes, interrupts); well above a few % means the figures were disturbed."
   echo "Results: $RESULTS_DIR/latest.{md,csv,json}, raw wrk output in $RAW_DIR/"
 } | tee "$TMP/table.txt"
 
@@ -538,10 +573,10 @@ PARAMS="size $SIZE ($SIZE_BYTES B), $CONNECTIONS connections, $THREADS wrk threa
   echo
   echo "$PARAMS. Nexus JVM: \`$NEXUS_JAVA_OPTS\`; $JAVA_VER; nginx $NGINX_VER; host load average before $LOAD_BEFORE, after $LOAD_AFTER."
   echo
-  echo "| target | req/s | p50 ms | p99 ms | RSS MB | non-2xx | socket errors | note |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---|"
+  echo "| target | req/s | p50 ms | p99 ms | RSS MB | CPU % | CPU s / 10k req | other % on core | non-2xx | socket errors | note |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
   for t in "${TARGET_LIST[@]}"; do
-    echo "| ${LABEL[$t]} | $(fmt '%.0f' "${RPS[$t]}") | $(fmt '%.2f' "${P50[$t]}") | $(fmt '%.2f' "${P99[$t]}") | $(fmt '%.1f' "${RSSMB[$t]}") | ${NON2XX_L[$t]} | ${SOCK_L[$t]} | ${NOTE[$t]} |"
+    echo "| ${LABEL[$t]} | $(fmt '%.0f' "${RPS[$t]}") | $(fmt '%.2f' "${P50[$t]}") | $(fmt '%.2f' "${P99[$t]}") | $(fmt '%.1f' "${RSSMB[$t]}") | $(fmt '%.0f' "${CPU[$t]}") | $(fmt '%.3f' "${CPU10K[$t]}") | $( [ "$t" = direct ] && echo - || fmt '%.0f' "${OTHER[$t]}") | ${NON2XX_L[$t]} | ${SOCK_L[$t]} | ${NOTE[$t]} |"
   done
   echo
   echo "| measure | value | goal (issue 2) | |"
@@ -553,14 +588,16 @@ PARAMS="size $SIZE ($SIZE_BYTES B), $CONNECTIONS connections, $THREADS wrk threa
   [ -n "$NEXUS_LOG_ERRORS" ] && echo "| Nexus log ERROR / WARN lines | $NEXUS_LOG_ERRORS / $NEXUS_LOG_WARNS | 0 | |"
   echo
   echo "RSS is the maximum VmRSS sampled during the measured run (NGINX: its worker; Nexus: the JVM)."
+  echo "CPU % is that process's CPU time as % of one core; other % is the rest of the proxy core's busy"
+  echo "time during the run (other processes, interrupts): noise from other work on the machine."
 } >"$RESULTS_DIR/latest.md"
 
 # CSV, one line per target
 jnum() { [ -n "$1" ] && echo "$1" || echo null; }
 {
-  echo "target,requests_per_sec,p50_ms,p99_ms,rss_mb,requests,non_2xx,socket_errors,size,connections,duration_s,rounds,note"
+  echo "target,requests_per_sec,p50_ms,p99_ms,rss_mb,cpu_pct,cpu_s_per_10k,other_pct_on_core,requests,non_2xx,socket_errors,size,connections,duration_s,rounds,note"
   for t in "${TARGET_LIST[@]}"; do
-    echo "$t,${RPS[$t]},${P50[$t]},${P99[$t]},${RSSMB[$t]},${REQ_L[$t]},${NON2XX_L[$t]},${SOCK_L[$t]},$SIZE,$CONNECTIONS,$DURATION,$ROUNDS,\"${NOTE[$t]//\"/\'}\""
+    echo "$t,${RPS[$t]},${P50[$t]},${P99[$t]},${RSSMB[$t]},${CPU[$t]},${CPU10K[$t]},${OTHER[$t]},${REQ_L[$t]},${NON2XX_L[$t]},${SOCK_L[$t]},$SIZE,$CONNECTIONS,$DURATION,$ROUNDS,\"${NOTE[$t]//\"/\'}\""
   done
 } >"$RESULTS_DIR/latest.csv"
 
@@ -573,7 +610,7 @@ jnum() { [ -n "$1" ] && echo "$1" || echo null; }
   n=0
   for t in "${TARGET_LIST[@]}"; do
     n=$((n + 1)); sep=","; [ "$n" = "${#TARGET_LIST[@]}" ] && sep=""
-    echo "    {\"target\": \"$t\", \"requests_per_sec\": $(jnum "${RPS[$t]}"), \"p50_ms\": $(jnum "${P50[$t]}"), \"p99_ms\": $(jnum "${P99[$t]}"), \"rss_mb\": $(jnum "${RSSMB[$t]}"), \"requests\": ${REQ_L[$t]}, \"non_2xx\": ${NON2XX_L[$t]}, \"socket_errors\": ${SOCK_L[$t]}, \"note\": \"${NOTE[$t]//\"/\'}\"}$sep"
+    echo "    {\"target\": \"$t\", \"requests_per_sec\": $(jnum "${RPS[$t]}"), \"p50_ms\": $(jnum "${P50[$t]}"), \"p99_ms\": $(jnum "${P99[$t]}"), \"rss_mb\": $(jnum "${RSSMB[$t]}"), \"cpu_pct\": $(jnum "${CPU[$t]}"), \"cpu_s_per_10k\": $(jnum "${CPU10K[$t]}"), \"other_pct_on_core\": $(jnum "${OTHER[$t]}"), \"requests\": ${REQ_L[$t]}, \"non_2xx\": ${NON2XX_L[$t]}, \"socket_errors\": ${SOCK_L[$t]}, \"note\": \"${NOTE[$t]//\"/\'}\"}$sep"
   done
   echo "  ],"
   echo "  \"nexus_over_nginx_throughput\": $(jnum "$R_TPUT"), \"nexus_over_nginx_p99\": $(jnum "$R_P99"),"

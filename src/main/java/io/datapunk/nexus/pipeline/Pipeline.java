@@ -5,6 +5,7 @@ import io.datapunk.nexus.routing.RouteTable;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import java.util.List;
 
 /**
@@ -71,11 +72,17 @@ public final class Pipeline implements Handler<HttpServerRequest> {
     exchange.proceed();
   }
 
-  /** Whether the request announces a body (a Content-Length above 0 or a Transfer-Encoding). */
+  /**
+   * Whether the request has a body: in HTTP/1.x a Content-Length above 0 or a Transfer-Encoding; in
+   * HTTP/2 (no framing headers) a stream not ended with its headers.
+   */
   public static boolean hasBody(HttpServerRequest request) {
     String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (length != null) {
       return !"0".equals(length);
+    }
+    if (request.version() == HttpVersion.HTTP_2) {
+      return !request.isEnded();
     }
     return request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
   }
