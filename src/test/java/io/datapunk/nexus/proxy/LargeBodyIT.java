@@ -25,7 +25,7 @@ class LargeBodyIT {
   static final long SIZE = 100L * 1024 * 1024;
   static TestUpstream lake;
   static GatewayProcess nexus;
-  static final HttpClient HTTP = HttpClient.newHttpClient();
+  static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @BeforeAll
   static void start() throws Exception {
