@@ -246,6 +246,28 @@ class ProxyIT {
   }
 
   @Test
+  void aConnectionResetBeforeTheAnswerIs502() {
+    lake.handler(req -> req.connection().close());
+    try {
+      HttpResponse<String> r = nexus.send(HttpRequest.newBuilder(nexus.uri("/storage/reset"))
+          .POST(HttpRequest.BodyPublishers.ofString("payload")).build());
+      assertErrorBody(r, 502, "service_down");
+      assertThat(r.body()).contains("The lake service is not reachable.");
+    } finally {
+      lake.handler(TestUpstream::echo);
+    }
+  }
+
+  @Test
+  void theAdminPortAnswersHealthAndTheDataPortDoesNot() {
+    HttpResponse<String> live = nexus.send(HttpRequest.newBuilder(nexus.adminUri("/health/live")).build());
+    assertThat(live.statusCode()).isEqualTo(200);
+    assertThat(live.body()).contains("\"up\"");
+    assertThat(nexus.send(HttpRequest.newBuilder(nexus.adminUri("/health/ready")).build()).statusCode()).isEqualTo(200);
+    assertErrorBody(nexus.get("/health/ready"), 404, "not_found");
+  }
+
+  @Test
   void refusedConnectionIs502() {
     assertErrorBody(nexus.get("/gone/x"), 502, "service_down");
   }
