@@ -32,7 +32,9 @@
 #   PROXY_CPU         core for the proxy under test, NGINX or Nexus (default 1)
 #   RESULTS_DIR       where results go (default bench/results)
 #   NICE=N            run backend, proxies and wrk with nice -n N (e.g. -10 as root, to be less
-#                     disturbed by other work on a shared machine; default: not set)
+#                     disturbed by other work on a shared machine; default: not set). With the
+#                     kernel's autogroup scheduling (nice only counts inside a session), the
+#                     session's autogroup nice is set to N too, and restored on exit.
 #   KEEP_TMP=1        keep the temp dir (configs, logs) after the run
 #
 # Exit status: 0 when the run completed (a target that could not be measured is reported as n/a),
@@ -147,9 +149,18 @@ taskset -c "$PROXY_CPU" true 2>/dev/null || die "cannot pin to core $PROXY_CPU (
 # This script and its helpers (curl polls, RSS sampler, awk) stay off the proxy's core.
 taskset -cp "$BACKEND_CPU" $$ >/dev/null 2>&1 || log "warning: could not pin the script itself to core $BACKEND_CPU"
 PRIO=()
+AUTOGROUP_NICE_ORIG=""
 if [ -n "${NICE:-}" ] && [ "${NICE}" != 0 ]; then
   [[ "$NICE" =~ ^-?[0-9]+$ ]] || bad_option "NICE must be an integer (got '$NICE')"
   PRIO=(nice -n "$NICE")
+  if [ "$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo 0)" = 1 ] && [ -w /proc/self/autogroup ]; then
+    AUTOGROUP_NICE_ORIG="$(awk '{print $3}' /proc/self/autogroup 2>/dev/null || true)"
+    if echo "$NICE" >/proc/self/autogroup 2>/dev/null; then
+      log "autogroup scheduling: session nice set to $NICE (was $AUTOGROUP_NICE_ORIG) for the run"
+    else
+      AUTOGROUP_NICE_ORIG=""; log "warning: could not set the autogroup nice; NICE only orders our own processes"
+    fi
+  fi
 fi
 
 # ---------------------------------------------------------------- processes and cleanup
@@ -176,6 +187,7 @@ cleanup() {
     wait 2>/dev/null || true
   fi
   if [ "${KEEP_TMP:-0}" = 1 ]; then log "temp dir kept: $TMP"; else rm -rf "$TMP"; fi
+  [ -n "${AUTOGROUP_NICE_ORIG:-}" ] && { echo "$AUTOGROUP_NICE_ORIG" >/proc/self/autogroup 2>/dev/null || true; }
   exit "$rc"
 }
 trap cleanup EXIT
