@@ -171,13 +171,13 @@ STARTED_PIDS=()      # every long-running process we started (nginx masters and 
 SAMPLER_PID=""
 WRK_PID=""
 cleanup() {
-  local rc=$? pid i alive
+  local rc=$? pid alive
   trap - EXIT INT TERM
   [ -n "$WRK_PID" ] && kill "$WRK_PID" 2>/dev/null || true
   [ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null || true
   if [ ${#STARTED_PIDS[@]} -gt 0 ]; then
     for pid in "${STARTED_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for i in $(seq 1 50); do
+    for _ in $(seq 1 50); do
       alive=0
       for pid in "${STARTED_PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
       [ "$alive" = 0 ] && break
@@ -218,14 +218,14 @@ print(" ".join(str(s.getsockname()[1]) for s in socks))
 PY
   fi
   # Fallback: probe random ports below the kernel's ephemeral range for one nobody listens on.
-  local out=() p tries=0
-  while [ ${#out[@]} -lt "$n" ] && [ $tries -lt 500 ]; do
+  local found=() p tries=0
+  while [ ${#found[@]} -lt "$n" ] && [ $tries -lt 500 ]; do
     tries=$((tries + 1)); p=$((20000 + RANDOM % 12000))
-    [[ " ${out[*]} " == *" $p "* ]] && continue
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then out+=("$p"); fi
+    [[ " ${found[*]} " == *" $p "* ]] && continue
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then found+=("$p"); fi
   done
-  [ ${#out[@]} -eq "$n" ] || return 1
-  echo "${out[*]}"
+  [ ${#found[@]} -eq "$n" ] || return 1
+  echo "${found[*]}"
 }
 
 now_ms() { local t="$EPOCHREALTIME"; echo $(( ${t%.*} * 1000 + 10#${t#*.} / 1000 )); }
@@ -249,7 +249,7 @@ render() {  # template out KEY=VALUE...
 }
 
 start_nginx() {  # name conf core -> sets NGINX_MASTER, NGINX_WORKER
-  local name="$1" conf="$2" core="$3" i
+  local name="$1" conf="$2" core="$3"
   "$NGINX_BIN" -t -q -p "$TMP/" -e "$TMP/$name-error.log" -c "$conf" 2>"$TMP/$name-test.log" \
     || { cat "$TMP/$name-test.log" >&2; die "nginx $name config test failed ($conf)"; }
   taskset -c "$core" ${PRIO[@]+"${PRIO[@]}"} "$NGINX_BIN" -p "$TMP/" -e "$TMP/$name-error.log" -c "$conf" \
@@ -257,7 +257,7 @@ start_nginx() {  # name conf core -> sets NGINX_MASTER, NGINX_WORKER
   NGINX_MASTER=$!
   STARTED_PIDS+=("$NGINX_MASTER")
   NGINX_WORKER=""
-  for i in $(seq 1 200); do
+  for _ in $(seq 1 200); do
     kill -0 "$NGINX_MASTER" 2>/dev/null || break
     NGINX_WORKER="$(children_of "$NGINX_MASTER" | head -n 1)"
     [ -n "$NGINX_WORKER" ] && break
@@ -271,9 +271,9 @@ start_nginx() {  # name conf core -> sets NGINX_MASTER, NGINX_WORKER
 }
 
 stop_pid() {  # pid: TERM, wait up to 5 s, KILL
-  local pid="$1" i
+  local pid="$1"
   kill -TERM "$pid" 2>/dev/null || return 0
-  for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true
 }
 
