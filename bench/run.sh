@@ -535,6 +535,8 @@ for t in "${TARGET_LIST[@]}"; do
 done
 R_TPUT="$( [ "$WANT_NGINX" = 1 ] && [ "$WANT_NEXUS" = 1 ] && ratio "${RPS[nexus]}" "${RPS[nginx]}" || true)"
 R_P99="$( [ "$WANT_NGINX" = 1 ] && [ "$WANT_NEXUS" = 1 ] && ratio "${P99[nexus]}" "${P99[nginx]}" || true)"
+# Requests per CPU second, Nexus over NGINX: less sensitive to other load on the proxy core.
+R_EFF="$( [ "$WANT_NGINX" = 1 ] && [ "$WANT_NEXUS" = 1 ] && ratio "${CPU10K[nginx]}" "${CPU10K[nexus]}" || true)"
 NEXUS_RSS="$( [ "$WANT_NEXUS" = 1 ] && echo "${RSSMB[nexus]}" || true)"
 verdict() {  # value op limit -> "ok"/"MISSED"/""
   [ -n "$1" ] || return 0
@@ -566,6 +568,7 @@ PARAMS="size $SIZE ($SIZE_BYTES B), $CONNECTIONS connections, $THREADS wrk threa
   echo
   printf 'Nexus/NGINX throughput:     %-8s (goal >= 0.8) %s\n' "${R_TPUT:-n/a}" "$V_TPUT"
   printf 'Nexus/NGINX p99:            %-8s (goal <= 2.0) %s\n' "${R_P99:-n/a}" "$V_P99"
+  printf 'Nexus/NGINX req per CPU s:  %-8s (throughput ratio if each proxy had its core to itself)\n' "${R_EFF:-n/a}"
   printf 'Nexus start to first 200:   %-8s (goal < 1500 ms) %s\n' "$( [ -n "$NEXUS_START_MS" ] && echo "$NEXUS_START_MS ms" || echo n/a)" "$V_START"
   printf 'Nexus RSS under load:       %-8s (goal < 200 MB) %s\n' "$( [ -n "$NEXUS_RSS" ] && echo "$NEXUS_RSS MB" || echo n/a)" "$V_RSS"
   [ -n "$NEXUS_LOG_ERRORS" ] && echo "Nexus log: $NEXUS_LOG_ERRORS ERROR, $NEXUS_LOG_WARNS WARN lines"
@@ -595,6 +598,7 @@ PARAMS="size $SIZE ($SIZE_BYTES B), $CONNECTIONS connections, $THREADS wrk threa
   echo "|---|---:|---|---|"
   echo "| Nexus/NGINX throughput | ${R_TPUT:-n/a} | >= 0.8 | $V_TPUT |"
   echo "| Nexus/NGINX p99 | ${R_P99:-n/a} | <= 2.0 | $V_P99 |"
+  echo "| Nexus/NGINX requests per CPU second | ${R_EFF:-n/a} | (>= 0.8 when core-bound) | |"
   echo "| Nexus start to first proxied 200 | ${NEXUS_START_MS:-n/a} ms | < 1500 ms | $V_START |"
   echo "| Nexus RSS under load | ${NEXUS_RSS:-n/a} MB | < 200 MB | $V_RSS |"
   [ -n "$NEXUS_LOG_ERRORS" ] && echo "| Nexus log ERROR / WARN lines | $NEXUS_LOG_ERRORS / $NEXUS_LOG_WARNS | 0 | |"
@@ -625,7 +629,7 @@ jnum() { [ -n "$1" ] && echo "$1" || echo null; }
     echo "    {\"target\": \"$t\", \"requests_per_sec\": $(jnum "${RPS[$t]}"), \"p50_ms\": $(jnum "${P50[$t]}"), \"p99_ms\": $(jnum "${P99[$t]}"), \"rss_mb\": $(jnum "${RSSMB[$t]}"), \"cpu_pct\": $(jnum "${CPU[$t]}"), \"cpu_s_per_10k\": $(jnum "${CPU10K[$t]}"), \"other_pct_on_core\": $(jnum "${OTHER[$t]}"), \"requests\": ${REQ_L[$t]}, \"non_2xx\": ${NON2XX_L[$t]}, \"socket_errors\": ${SOCK_L[$t]}, \"note\": \"${NOTE[$t]//\"/\'}\"}$sep"
   done
   echo "  ],"
-  echo "  \"nexus_over_nginx_throughput\": $(jnum "$R_TPUT"), \"nexus_over_nginx_p99\": $(jnum "$R_P99"),"
+  echo "  \"nexus_over_nginx_throughput\": $(jnum "$R_TPUT"), \"nexus_over_nginx_p99\": $(jnum "$R_P99"), \"nexus_over_nginx_requests_per_cpu_s\": $(jnum "$R_EFF"),"
   echo "  \"nexus_start_to_first_200_ms\": $(jnum "$NEXUS_START_MS"), \"nexus_rss_mb\": $(jnum "$NEXUS_RSS"),"
   echo "  \"nexus_log_error_lines\": $(jnum "$NEXUS_LOG_ERRORS"), \"nexus_log_warn_lines\": $(jnum "$NEXUS_LOG_WARNS")"
   echo "}"
