@@ -50,10 +50,11 @@ public final class ConfigLoader {
     ConfigSection top = new ConfigSection(root, "", errors, new EnvSubstitution(env));
     ServerConfig server = ServerConfig.read(top.section("server"));
     AdminConfig admin = AdminConfig.read(top.section("admin"));
+    DiscoveryConfig discovery = DiscoveryConfig.read(top.section("discovery"));
     List<RouteConfig> routes = new ArrayList<>();
     Map<String, String> prefixes = new HashMap<>();
     for (Map.Entry<String, ConfigSection> e : top.namedSections("service_routes").entrySet()) {
-      RouteConfig r = RouteConfig.read(e.getKey(), e.getValue());
+      RouteConfig r = RouteConfig.read(e.getKey(), e.getValue(), discovery.type());
       if (r.prefix() != null) {
         String other = prefixes.putIfAbsent(r.prefix(), r.name());
         if (other != null) {
@@ -74,6 +75,6 @@ public final class ConfigLoader {
     if (!errors.isEmpty()) {
       throw new ConfigException(errors);
     }
-    return new NexusConfig(server, admin, List.copyOf(routes), pool, compression, redis);
+    return new NexusConfig(server, admin, List.copyOf(routes), pool, compression, redis, discovery);
   }
 }

@@ -227,6 +227,76 @@ public final class ConfigSection {
     return out;
   }
 
+  /** A decimal number within {@code [min, max]}. */
+  public double number(String key, double def, double min, double max) {
+    JsonNode v = scalar(key);
+    if (v == null) {
+      return def;
+    }
+    String s = text(key, v);
+    try {
+      double n = Double.parseDouble(s.trim());
+      if (!(n >= min && n <= max)) {
+        error(key, s, "a number from " + trim(min) + " to " + trim(max));
+        return def;
+      }
+      return n;
+    } catch (NumberFormatException | NullPointerException e) {
+      error(key, String.valueOf(s), "a number from " + trim(min) + " to " + trim(max));
+      return def;
+    }
+  }
+
+  /** A list of integers, each within {@code [min, max]}; {@code def} when the key is absent. */
+  public List<Integer> integerList(String key, List<Integer> def, int min, int max) {
+    if (!has(key)) {
+      read.add(key);
+      return def;
+    }
+    List<String> raw = stringList(key);
+    List<Integer> out = new ArrayList<>();
+    for (int i = 0; i < raw.size(); i++) {
+      String s = raw.get(i);
+      try {
+        int n = Integer.parseInt(s.trim());
+        if (n < min || n > max) {
+          errors.add(join(key) + "[" + i + "]: " + s + " (expected: an integer from " + min + " to " + max + ")");
+        } else {
+          out.add(n);
+        }
+      } catch (NumberFormatException e) {
+        errors.add(join(key) + "[" + i + "]: " + s + " (expected: an integer from " + min + " to " + max + ")");
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * A list of mappings, each read as its own section ({@code key[0]}, {@code key[1]}, ...). A scalar item
+   * is read as a mapping with the single key {@code scalarKey} (so {@code - http://a:1} means
+   * {@code - url: http://a:1}).
+   */
+  public List<ConfigSection> sectionList(String key, String scalarKey) {
+    read.add(key);
+    List<ConfigSection> out = new ArrayList<>();
+    JsonNode v = node.isObject() ? node.get(key) : null;
+    if (v == null || v.isNull()) {
+      return out;
+    }
+    if (!v.isArray()) {
+      errors.add(join(key) + ": " + describe(v) + " (expected: a list)");
+      return out;
+    }
+    for (int i = 0; i < v.size(); i++) {
+      JsonNode item = v.get(i);
+      if (item.isValueNode() && !item.isNull()) {
+        item = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().set(scalarKey, item);
+      }
+      out.add(new ConfigSection(item, join(key) + "[" + i + "]", errors, env));
+    }
+    return out;
+  }
+
   /** Marks keys as known without reading them (sections owned by a capability that reads them elsewhere). */
   public void accept(String... keys) {
     read.addAll(List.of(keys));
@@ -272,6 +342,10 @@ public final class ConfigSection {
       errors.add(at + ": " + e.getMessage());
       return null;
     }
+  }
+
+  private static String trim(double d) {
+    return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
   }
 
   private String join(String key) {

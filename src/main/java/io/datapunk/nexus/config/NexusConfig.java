@@ -12,6 +12,13 @@ import java.util.List;
  * @param pool {@code network_optimization.connection_pooling:}
  * @param compression {@code network_optimization.compression:}
  * @param redis {@code redis:} the shared Redis Cluster (disabled when it lists no nodes)
+ * @param discovery {@code discovery:} (static instances or Consul)
  */
 public record NexusConfig(ServerConfig server, AdminConfig admin, List<RouteConfig> routes, PoolConfig pool,
-                          CompressionConfig compression, RedisConfig redis) {}
+                          CompressionConfig compression, RedisConfig redis, DiscoveryConfig discovery) {
+  /** A configuration with static discovery. */
+  public NexusConfig(ServerConfig server, AdminConfig admin, List<RouteConfig> routes, PoolConfig pool,
+                     CompressionConfig compression, RedisConfig redis) {
+    this(server, admin, routes, pool, compression, redis, DiscoveryConfig.defaults());
+  }
+}

@@ -9,7 +9,8 @@ import java.time.Duration;
  *
  * @param name the service name (the key under {@code service_routes})
  * @param prefix path prefix matched on segment boundaries (longest prefix wins)
- * @param serviceUrl base URL of the service ({@code http://host:port}, optional base path)
+ * @param serviceUrl base URL of the service ({@code http://host:port}, optional base path); null when the
+ *     route lists {@code instances} or uses Consul without it
  * @param timeout end-to-end limit for one request including retries (seconds; default 30)
  * @param retryAttempts retries after the first attempt (default 0)
  * @param stripPrefix remove the prefix before forwarding (default true)
@@ -17,37 +18,58 @@ import java.time.Duration;
  * @param requestHeaders header changes on the way to the service
  * @param responseHeaders header changes on the way back to the client
  * @param query query-string changes on the way to the service
+ * @param upstream instances, load balancing, health checks, retry policy and circuit breaker
  */
 public record RouteConfig(String name, String prefix, URI serviceUrl, Duration timeout, int retryAttempts,
                           boolean stripPrefix, RewriteConfig rewrite, HeaderRules requestHeaders,
-                          HeaderRules responseHeaders, QueryRules query) {
+                          HeaderRules responseHeaders, QueryRules query, UpstreamConfig upstream) {
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
-  /** The service's base path ("" when the URL has none), prepended to every forwarded path. */
+  /** A route with a single {@code service_url} instance and the default upstream policy. */
+  public RouteConfig(String name, String prefix, URI serviceUrl, Duration timeout, int retryAttempts,
+                     boolean stripPrefix, RewriteConfig rewrite, HeaderRules requestHeaders,
+                     HeaderRules responseHeaders, QueryRules query) {
+    this(name, prefix, serviceUrl, timeout, retryAttempts, stripPrefix, rewrite, requestHeaders, responseHeaders, query,
+        UpstreamConfig.defaults());
+  }
+
+  /**
+   * The base path of {@code service_url} ("" when it has none or the route lists {@code instances}),
+   * prepended to every forwarded path.
+   */
   public String basePath() {
-    String p = serviceUrl.getRawPath();
-    return p == null || p.equals("/") ? "" : (p.endsWith("/") ? p.substring(0, p.length() - 1) : p);
+    return ServiceUrls.basePath(serviceUrl);
   }
 
   static RouteConfig read(String name, ConfigSection s) {
+    return read(name, s, UpstreamConfig.STATIC);
+  }
+
+  static RouteConfig read(String name, ConfigSection s, String defaultDiscovery) {
     String prefix = s.requiredString("prefix");
     if (prefix != null && (!prefix.startsWith("/") || prefix.contains("?") || prefix.contains("#"))) {
       s.error("prefix", prefix, "a path starting with /, without query or fragment");
     }
-    String url = s.requiredString("service_url");
-    URI uri = null;
-    if (url != null) {
-      try {
-        uri = new URI(url);
-        if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
-          s.error("service_url", url, "an absolute http:// or https:// URL with a host");
-          uri = null;
-        } else if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-          s.error("service_url", url, "a URL without query or fragment");
-          uri = null;
-        }
-      } catch (java.net.URISyntaxException e) {
-        s.error("service_url", url, "an absolute http:// or https:// URL");
+    UpstreamConfig upstream = UpstreamConfig.read(name, s, defaultDiscovery);
+    // service_url is the proposal's single instance; a static route may list instances instead, and a
+    // Consul route takes only the scheme and base path from it.
+    boolean needsUrl = UpstreamConfig.STATIC.equals(upstream.discovery()) && upstream.instances().isEmpty()
+        && !s.has("instances");
+    URI uri = ServiceUrls.read(s, "service_url", needsUrl);
+    if (uri != null && !upstream.instances().isEmpty()) {
+      s.error("instances", "a list", "either service_url or instances, not both");
+    }
+    if (UpstreamConfig.CONSUL.equals(upstream.discovery()) && s.has("instances")) {
+      s.error("instances", "a list", "no instances when discovery is consul (Consul lists them)");
+    }
+    if (s.has("instances") && upstream.instances().isEmpty() && UpstreamConfig.STATIC.equals(upstream.discovery())) {
+      s.error("instances", "an empty list", "at least one instance");
+    }
+    for (int i = 1; i < upstream.instances().size(); i++) {
+      String first = upstream.instances().get(0).url().getScheme();
+      if (!first.equals(upstream.instances().get(i).url().getScheme())) {
+        s.error("instances[" + i + "].url", upstream.instances().get(i).url().toString(),
+            "the same scheme as instances[0] (" + first + ")");
       }
     }
     Duration timeout = s.duration("timeout", DEFAULT_TIMEOUT, false);
@@ -61,6 +83,7 @@ public record RouteConfig(String name, String prefix, URI serviceUrl, Duration t
     if (prefix != null && prefix.length() > 1 && prefix.endsWith("/")) {
       prefix = prefix.substring(0, prefix.length() - 1);
     }
-    return new RouteConfig(name, prefix, uri, timeout, retries, strip, rewrite, reqHeaders, respHeaders, query);
+    return new RouteConfig(name, prefix, uri, timeout, retries, strip, rewrite, reqHeaders, respHeaders, query,
+        upstream);
   }
 }

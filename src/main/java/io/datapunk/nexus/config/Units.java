@@ -45,4 +45,9 @@ public final class Units {
     };
     return Math.round(value * factor);
   }
+
+  /** A duration as the config writes it, in milliseconds ({@code 1500ms}), for error messages. */
+  static String describe(Duration d) {
+    return d.toMillis() + "ms";
+  }
 }

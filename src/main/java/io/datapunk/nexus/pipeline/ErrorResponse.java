@@ -32,6 +32,12 @@ public final class ErrorResponse {
    * read, so unread bytes are never taken for a next request.
    */
   public static void send(HttpServerRequest request, GatewayError error, String message, String requestId) {
+    send(request, error, message, requestId, -1);
+  }
+
+  /** As {@link #send(HttpServerRequest, GatewayError, String, String)}, with {@code Retry-After} when >= 0. */
+  public static void send(HttpServerRequest request, GatewayError error, String message, String requestId,
+                          long retryAfterSeconds) {
     HttpServerResponse response = request.response();
     boolean requestEnded = request.isEnded() || !Pipeline.hasBody(request);
     if (response.ended() || response.closed()) {
@@ -50,6 +56,9 @@ public final class ErrorResponse {
         .set(HttpHeaders.CACHE_CONTROL, "no-store");
     if (requestId != null) {
       response.headers().set(RequestIds.HEADER, requestId);
+    }
+    if (retryAfterSeconds >= 0) {
+      response.headers().set(HttpHeaders.RETRY_AFTER, Long.toString(retryAfterSeconds));
     }
     if (!requestEnded) {
       response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);

@@ -86,6 +86,12 @@ public final class Exchange {
     ErrorResponse.send(request, error, message, requestId);
   }
 
+  /** Answers with the gateway's JSON error and a {@code Retry-After} of that many seconds; the exchange ends. */
+  public void fail(GatewayError error, String message, long retryAfterSeconds) {
+    this.error = error;
+    ErrorResponse.send(request, error, message, requestId, retryAfterSeconds);
+  }
+
   /** The error the gateway answered with, or null when the response came from the service. */
   public GatewayError error() {
     return error;

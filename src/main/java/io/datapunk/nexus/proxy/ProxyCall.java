@@ -1,13 +1,16 @@
 package io.datapunk.nexus.proxy;
 
+import io.datapunk.nexus.discovery.Instance;
 import io.datapunk.nexus.pipeline.Exchange;
 import io.datapunk.nexus.pipeline.Filter;
 import io.datapunk.nexus.pipeline.GatewayError;
 import io.datapunk.nexus.pipeline.Pipeline;
 import io.datapunk.nexus.pipeline.RequestIds;
+import io.datapunk.nexus.resilience.RetryPolicy;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpClosedException;
@@ -19,31 +22,60 @@ import io.vertx.core.http.HttpVersion;
 import java.util.concurrent.TimeoutException;
 
 /**
- * One exchange's trip to the service and back. All callbacks run on the exchange's event loop, so the
- * state needs no synchronization. Outcomes:
+ * One exchange's trip to the service and back. The resilience order is written here, once:
  *
- * <ul>
- *   <li>response head before the route timeout: streamed to the client; a body that stalls longer
- *       than the timeout, or an upstream that fails mid-body, resets the client connection (a started
- *       response cannot turn into an error);
- *   <li>no head in time: the upstream request is cancelled and the client gets 504;
- *   <li>connection refused or reset: 502; pool wait queue full: 503.
- * </ul>
+ * <ol>
+ *   <li><b>route timeout</b> (one timer from the start to the response head) around
+ *   <li><b>circuit breaker</b> (one permission per client request, one outcome after the last
+ *       attempt, so retries never count twice and the breaker has no timeout of its own) around
+ *   <li><b>retries</b> (up to {@code retry_attempts}, each on an instance not tried yet when one is
+ *       available, after a jittered exponential backoff or the service's {@code Retry-After}, within the
+ *       retry budget and only when the time left allows) around
+ *   <li><b>the attempt</b>: an instance chosen by the load balancer, a pooled connection to it, the
+ *       request streamed (or replayed from the kept body).
+ * </ol>
  *
- * A bodiless idempotent request that fails because a pooled connection was closed under it is sent
- * once more on a fresh connection: the service never saw it.
+ * Outcomes: a response head before the timeout is streamed to the client (a body that stalls longer
+ * than the timeout, or an upstream that fails mid-body, resets the client connection: a started
+ * response cannot turn into an error); no head in time: 504; connection refused or reset, or no
+ * available instance: 502; breaker open or pool wait queue full: 503.
+ *
+ * <p>A request is retried only when that is safe: a connection failure (the request never left) for
+ * any method; a reset before the answer or a {@code retry.statuses} answer only for idempotent methods
+ * (or all, with {@code retry.non_idempotent}); and only when its body can be sent again whole. A
+ * bodiless idempotent request that fails because a pooled connection was closed under it is sent once
+ * more without using an attempt. All callbacks run on the exchange's event loop, so the state needs no
+ * synchronization; callbacks of an abandoned attempt are recognized by its number and ignored.
  */
 final class ProxyCall implements Handler<Long> {
+  private static final CharSequence RETRY_AFTER = HttpHeaders.createOptimized("Retry-After");
+
   private final HttpUpstream upstream;
   private final Exchange exchange;
   private final HttpServerRequest request;
   private final HttpServerResponse response;
   private final boolean hasBody;
+  private long startNanos;
+  private long deadlineNanos;
   private long timerId = -1;
+  private long backoffTimerId = -1;
+  /** A breaker permission is held: exactly one outcome or release must follow. */
+  private boolean permitted;
+  /** The body kept for retries, or null when it is streamed straight from the client. */
+  private ReplayBody replay;
+  /** The client's body (or its rest past the kept part) was piped to an attempt: it cannot be sent again. */
+  private boolean bodyStreamed;
+  private int retries;
+  private boolean resent;
+  private Instance[] tried;
+  private int triedCount;
+  /** The number of the current attempt. */
+  private int seq;
+  /** The instance of the current attempt while it counts as in flight there, else null. */
+  private Instance instance;
   private HttpClientRequest upstreamRequest;
   private boolean headReceived;
   private boolean done;
-  private int attempt;
 
   ProxyCall(HttpUpstream upstream, Exchange exchange) {
     this.upstream = upstream;
@@ -54,23 +86,78 @@ final class ProxyCall implements Handler<Long> {
   }
 
   void start() {
-    exchange.upstreamStarted(System.nanoTime());
+    startNanos = System.nanoTime();
+    exchange.upstreamStarted(startNanos);
+    if (!upstream.breaker.tryAcquire()) {
+      done = true;
+      exchange.fail(GatewayError.UNAVAILABLE, "The " + upstream.service
+          + " service is failing and calls to it are paused; try again later.", upstream.breaker.retryAfterSeconds());
+      exchange.complete();
+      return;
+    }
+    permitted = true;
+    upstream.budget.onRequest();
+    deadlineNanos = startNanos + upstream.timeoutNanos;
     timerId = upstream.vertx.setTimer(upstream.timeoutMillis, this);
     response.closeHandler(v -> onClientClosed());
-    send();
+    if (hasBody && upstream.retry.keepsBody(request.method(), request.getHeader(HttpHeaders.CONTENT_LENGTH))) {
+      ReplayBody.read(request, upstream.retry.maxReplayBody(), this::onBodyKept);
+    } else {
+      attempt();
+    }
   }
 
-  private void send() {
-    upstream.pool.request(request.method(), upstream.uri(exchange)).onComplete(this::onStream);
-  }
-
-  private void onStream(AsyncResult<HttpClientRequest> ar) {
+  private void onBodyKept(AsyncResult<ReplayBody> ar) {
+    if (done) {
+      return;
+    }
     if (ar.failed()) {
-      fail(ar.cause());
+      // The client stopped sending before the end of its body: nothing to forward.
+      fail(ar.cause(), false);
+      return;
+    }
+    replay = ar.result();
+    attempt();
+  }
+
+  private void attempt() {
+    Instance chosen = upstream.balancer.pick(upstream.instances.all(), tried, triedCount, System.nanoTime());
+    if (chosen == null) {
+      fail(GatewayError.SERVICE_DOWN, "The " + upstream.service + " service has no healthy instance.", true);
+      return;
+    }
+    if (tried == null) {
+      tried = new Instance[upstream.retry.attempts() + 2];
+    }
+    if (triedCount < tried.length && !contains(chosen)) {
+      tried[triedCount++] = chosen;
+    }
+    instance = chosen;
+    chosen.attemptStarted();
+    int attemptSeq = ++seq;
+    upstream.pool.request(request.method(), chosen, upstream.uri(exchange, chosen))
+        .onComplete(ar -> onStream(ar, attemptSeq));
+  }
+
+  private void onStream(AsyncResult<HttpClientRequest> ar, int attemptSeq) {
+    if (ar.failed()) {
+      if (attemptSeq != seq || done) {
+        return;
+      }
+      Throwable cause = ar.cause();
+      if (cause instanceof ConnectionPoolTooBusyException) {
+        endAttempt(); // the instance is busy, not failing
+      } else {
+        failedAttempt(true);
+      }
+      // Nothing was sent: any method may go to another instance.
+      if (!retry(false, 0)) {
+        fail(cause, !(cause instanceof ConnectionPoolTooBusyException));
+      }
       return;
     }
     HttpClientRequest creq = ar.result();
-    if (done) {
+    if (attemptSeq != seq || done) {
       creq.reset();
       return;
     }
@@ -80,48 +167,87 @@ final class ProxyCall implements Handler<Long> {
     HopByHop.copy(request.headers(), headers, ForwardedHeaders.WRITTEN);
     ForwardedHeaders.add(request, headers);
     headers.set(RequestIds.HEADER, exchange.requestId());
-    creq.response().onComplete(this::onResponse);
-    if (hasBody) {
+    creq.response().onComplete(r -> onResponse(r, attemptSeq));
+    if (!hasBody) {
+      creq.end();
+    } else if (replay != null && replay.complete()) {
+      if (!headers.contains(HttpHeaders.CONTENT_LENGTH)) {
+        headers.set(HttpHeaders.CONTENT_LENGTH, Integer.toString(replay.bytes().length()));
+      }
+      creq.end(replay.bytes());
+    } else {
       if (!headers.contains(HttpHeaders.CONTENT_LENGTH)) {
         creq.setChunked(true);
       }
-      request.pipe().endOnFailure(false).to(creq).onComplete(this::onRequestBodyDone);
-    } else {
-      creq.end();
+      if (replay != null) {
+        creq.write(replay.bytes());
+      }
+      bodyStreamed = true;
+      request.pipe().endOnFailure(false).to(creq).onComplete(r -> onRequestBodyDone(r, attemptSeq));
     }
   }
 
-  private void onRequestBodyDone(AsyncResult<Void> ar) {
-    if (ar.failed() && !headReceived) {
+  private void onRequestBodyDone(AsyncResult<Void> ar, int attemptSeq) {
+    if (ar.failed() && !headReceived && attemptSeq == seq && !done) {
       // The client stopped sending (or the service stopped reading) before an answer: never pass on
-      // a truncated body as if it were complete.
+      // a truncated body as if it were complete, and never send it again.
       if (upstreamRequest != null) {
         upstreamRequest.reset();
       }
-      fail(ar.cause());
+      endAttempt();
+      fail(ar.cause(), false);
     }
   }
 
-  private void onResponse(AsyncResult<HttpClientResponse> ar) {
-    if (done) {
+  private void onResponse(AsyncResult<HttpClientResponse> ar, int attemptSeq) {
+    if (attemptSeq != seq || done) {
       return;
     }
     if (ar.failed()) {
       Throwable cause = ar.cause();
-      if (attempt == 0 && !hasBody && isIdempotent(request.method()) && cause instanceof HttpClosedException) {
-        attempt++;
+      if (!resent && !hasBody && RetryPolicy.isIdempotent(request.method()) && cause instanceof HttpClosedException
+          && upstream.budget.tryRetry()) {
+        // A pooled connection closed under the request: usually the service closed an idle
+        // connection just as it was reused. Sent once more without using an attempt.
+        resent = true;
+        endAttempt();
         exchange.countRetry();
-        send();
+        upstream.retries.increment();
+        upstreamRequest = null;
+        attempt();
         return;
       }
-      fail(cause);
+      failedAttempt(false);
+      if (!retry(true, 0)) {
+        fail(cause, true);
+      }
       return;
     }
     HttpClientResponse resp = ar.result();
+    int status = resp.statusCode();
+    boolean retryable = upstream.retry.retriesStatus(status);
+    if (retryable && retry(true, RetryPolicy.retryAfterNanos(resp.getHeader(RETRY_AFTER), System.currentTimeMillis()),
+        resp)) {
+      return;
+    }
     headReceived = true;
-    exchange.upstreamHeadReceived(System.nanoTime());
+    long now = System.nanoTime();
+    exchange.upstreamHeadReceived(now);
     upstream.vertx.cancelTimer(timerId);
-    response.setStatusCode(resp.statusCode());
+    if (retryable) {
+      upstream.outliers.onFailure(instance, false);
+    } else {
+      upstream.outliers.onSuccess(instance);
+    }
+    if (permitted) {
+      permitted = false;
+      if (upstream.breaker.isFailureStatus(status)) {
+        upstream.breaker.onFailure(now - startNanos);
+      } else {
+        upstream.breaker.onSuccess(now - startNanos);
+      }
+    }
+    response.setStatusCode(status);
     String message = resp.statusMessage();
     if (message != null) {
       response.setStatusMessage(message);
@@ -129,8 +255,7 @@ final class ProxyCall implements Handler<Long> {
     MultiMap out = response.headers();
     HopByHop.copy(resp.headers(), out, null);
     out.set(RequestIds.HEADER, exchange.requestId());
-    if (!out.contains(HttpHeaders.CONTENT_LENGTH) && mayHaveBody(resp.statusCode())
-        && request.method() != HttpMethod.HEAD) {
+    if (!out.contains(HttpHeaders.CONTENT_LENGTH) && mayHaveBody(status) && request.method() != HttpMethod.HEAD) {
       if (request.version() == HttpVersion.HTTP_1_0) {
         out.set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
       } else {
@@ -150,6 +275,7 @@ final class ProxyCall implements Handler<Long> {
 
   private void onResponseBodyDone(AsyncResult<Void> ar) {
     done = true;
+    endAttempt();
     if (ar.failed()) {
       // The service (or the client) broke off mid-body: reset both sides so neither mistakes a
       // truncated body for a complete one.
@@ -163,17 +289,69 @@ final class ProxyCall implements Handler<Long> {
     exchange.complete();
   }
 
+  private boolean retry(boolean sent, long retryAfterNanos) {
+    return retry(sent, retryAfterNanos, null);
+  }
+
+  /**
+   * Starts the next attempt when the policy, the body, the time left and the budget allow it; the
+   * failed attempt's answer (when there is one) is then read and dropped.
+   */
+  private boolean retry(boolean sent, long retryAfterNanos, HttpClientResponse failedAnswer) {
+    if (done || retries >= upstream.retry.attempts()) {
+      return false;
+    }
+    if (sent && !upstream.retry.mayResend(request.method())) {
+      return false;
+    }
+    if (hasBody && bodyStreamed && (replay == null || !replay.complete())) {
+      return false;
+    }
+    long delay = Math.max(upstream.retry.backoffNanos(retries + 1), retryAfterNanos);
+    if (System.nanoTime() + delay >= deadlineNanos || !upstream.budget.tryRetry()) {
+      upstream.retriesRefused.increment();
+      return false;
+    }
+    if (failedAnswer != null) {
+      failedAttempt(false);
+      // Drop the answer's body so the connection can be reused.
+      failedAnswer.end();
+    }
+    retries++;
+    exchange.countRetry();
+    upstream.retries.increment();
+    upstreamRequest = null;
+    long millis = delay / 1_000_000;
+    if (millis == 0) {
+      attempt();
+    } else {
+      backoffTimerId = upstream.vertx.setTimer(millis, t -> {
+        backoffTimerId = -1;
+        if (!done) {
+          attempt();
+        }
+      });
+    }
+    return true;
+  }
+
   /** The route timeout fired before the response head arrived. */
   @Override
   public void handle(Long timer) {
     if (done || headReceived) {
       return;
     }
-    HttpClientRequest pending = upstreamRequest;
-    fail(new TimeoutException());
-    if (pending != null) {
-      pending.reset();
+    if (backoffTimerId != -1) {
+      upstream.vertx.cancelTimer(backoffTimerId);
+      backoffTimerId = -1;
     }
+    if (upstreamRequest != null) {
+      upstreamRequest.reset();
+    }
+    if (instance != null) {
+      failedAttempt(false);
+    }
+    fail(new TimeoutException(), true);
   }
 
   private void onClientClosed() {
@@ -182,29 +360,72 @@ final class ProxyCall implements Handler<Long> {
     }
     done = true;
     upstream.vertx.cancelTimer(timerId);
+    if (backoffTimerId != -1) {
+      upstream.vertx.cancelTimer(backoffTimerId);
+    }
     if (upstreamRequest != null) {
       upstreamRequest.reset();
+    }
+    endAttempt();
+    if (permitted) {
+      permitted = false;
+      upstream.breaker.release();
     }
     exchange.complete();
   }
 
-  private void fail(Throwable cause) {
+  /** The current attempt failed at the instance (passive health learns from it). */
+  private void failedAttempt(boolean connect) {
+    Instance i = instance;
+    if (i != null) {
+      upstream.outliers.onFailure(i, connect);
+      endAttempt();
+    }
+  }
+
+  /** The current attempt no longer counts as in flight at its instance. */
+  private void endAttempt() {
+    Instance i = instance;
+    if (i != null) {
+      instance = null;
+      i.attemptEnded();
+    }
+  }
+
+  private void fail(Throwable cause, boolean serviceFailure) {
+    GatewayError error = UpstreamFailures.classify(cause);
+    fail(error, UpstreamFailures.message(error, upstream.service), serviceFailure && error != GatewayError.UNAVAILABLE);
+  }
+
+  private void fail(GatewayError error, String message, boolean serviceFailure) {
     if (done) {
       return;
     }
     done = true;
     upstream.vertx.cancelTimer(timerId);
-    GatewayError error = UpstreamFailures.classify(cause);
-    exchange.fail(error, UpstreamFailures.message(error, upstream.service));
+    endAttempt();
+    if (permitted) {
+      permitted = false;
+      if (serviceFailure) {
+        upstream.breaker.onFailure(System.nanoTime() - startNanos);
+      } else {
+        upstream.breaker.release();
+      }
+    }
+    exchange.fail(error, message);
     exchange.complete();
+  }
+
+  private boolean contains(Instance i) {
+    for (int k = 0; k < triedCount; k++) {
+      if (tried[k] == i) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean mayHaveBody(int status) {
     return status >= 200 && status != 204 && status != 304;
-  }
-
-  private static boolean isIdempotent(HttpMethod m) {
-    return m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS || m == HttpMethod.PUT
-        || m == HttpMethod.DELETE || m == HttpMethod.TRACE;
   }
 }

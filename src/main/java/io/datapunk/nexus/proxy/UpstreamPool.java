@@ -1,6 +1,7 @@
 package io.datapunk.nexus.proxy;
 
 import io.datapunk.nexus.config.PoolConfig;
+import io.datapunk.nexus.discovery.Instance;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
@@ -13,7 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The keep-alive connection pool of one service: at most {@code max_size} connections, a bounded
+ * The keep-alive connection pools of one service: one Vert.x client whose requests are addressed per
+ * instance, so each instance has its own pool of at most {@code max_size} connections with a bounded
  * wait queue (beyond it requests fail at once), idle connections closed after {@code idle_timeout},
  * and {@code min_size} connections opened at start.
  */
@@ -38,9 +40,19 @@ public final class UpstreamPool {
   public static UpstreamPool create(Vertx vertx, String service, URI url, PoolConfig pool) {
     boolean https = "https".equals(url.getScheme());
     int port = url.getPort() > 0 ? url.getPort() : (https ? 443 : 80);
+    return create(vertx, service, https, url.getHost(), port, pool);
+  }
+
+  /** Pools for a service whose instances all use http or all use https. */
+  public static UpstreamPool create(Vertx vertx, String service, boolean https, PoolConfig pool) {
+    return create(vertx, service, https, "localhost", https ? 443 : 80, pool);
+  }
+
+  private static UpstreamPool create(Vertx vertx, String service, boolean https, String host, int port,
+                                     PoolConfig pool) {
     HttpClientOptions options = new HttpClientOptions()
         .setName("nexus-" + service)
-        .setDefaultHost(url.getHost())
+        .setDefaultHost(host)
         .setDefaultPort(port)
         .setSsl(https)
         .setKeepAlive(pool.enabled())
@@ -57,7 +69,7 @@ public final class UpstreamPool {
         // Checks idle connections every 100 ms, so one closes at most 0.1 s after idle_timeout.
         .setCleanerPeriod(100);
     HttpClientAgent client = vertx.httpClientBuilder().with(options).with(poolOptions).build();
-    return new UpstreamPool(client, service, url.getHost(), port, pool);
+    return new UpstreamPool(client, service, host, port, pool);
   }
 
   public String service() {
@@ -69,12 +81,26 @@ public final class UpstreamPool {
     return client.request(method, port, host, uri);
   }
 
+  /** Asks the instance's pool for a request stream (waits for a free connection when all are busy). */
+  Future<HttpClientRequest> request(HttpMethod method, Instance instance, String uri) {
+    return client.request(method, instance.port(), instance.host(), uri);
+  }
+
+  /** Opens {@code min_size} connections to one instance (see {@link #warm(String)}). */
+  public Future<Void> warm(Instance instance) {
+    return warm(instance.port(), instance.host(), instance.basePath());
+  }
+
   /**
    * Opens {@code min_size} connections at once: as many concurrent {@code HEAD} requests to the
    * service root, each needing its own connection, which then stay pooled until idle_timeout. The
    * result never fails: a service that is down at start is simply not warmed.
    */
   public Future<Void> warm(String basePath) {
+    return warm(port, host, basePath);
+  }
+
+  private Future<Void> warm(int port, String host, String basePath) {
     int n = config.enabled() ? config.minSize() : 0;
     List<Future<?>> all = new ArrayList<>(n);
     String uri = basePath.isEmpty() ? "/" : basePath + "/";

@@ -6,8 +6,8 @@ import io.datapunk.nexus.pipeline.ExchangeListener;
 import io.datapunk.nexus.pipeline.Filter;
 import io.datapunk.nexus.pipeline.Pipeline;
 import io.datapunk.nexus.pipeline.RouteFilterFactory;
-import io.datapunk.nexus.proxy.HttpUpstream;
-import io.datapunk.nexus.proxy.UpstreamPool;
+import io.datapunk.nexus.proxy.ServiceState;
+import io.datapunk.nexus.proxy.UpstreamServices;
 import io.datapunk.nexus.routing.Route;
 import io.datapunk.nexus.routing.RouteTable;
 import io.datapunk.nexus.transform.TransformFilter;
@@ -15,11 +15,10 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,35 +32,38 @@ public final class Gateway {
 
   private final Vertx vertx;
   private final NexusConfig config;
-  private final Map<String, UpstreamPool> pools;
+  private final UpstreamServices services;
   private final Pipeline pipeline;
   private int port;
   private AdminServer admin;
   private volatile boolean ready;
 
-  private Gateway(Vertx vertx, NexusConfig config, Map<String, UpstreamPool> pools, Pipeline pipeline) {
+  private Gateway(Vertx vertx, NexusConfig config, UpstreamServices services, Pipeline pipeline) {
     this.vertx = vertx;
     this.config = config;
-    this.pools = pools;
+    this.services = services;
     this.pipeline = pipeline;
   }
 
   /** Starts a gateway on its own Vert.x instance; completes when both ports listen and pools are warm. */
   public static Future<Gateway> start(NexusConfig config) {
+    return start(config, Clock.systemUTC());
+  }
+
+  /** As {@link #start(NexusConfig)}, with the clock of the circuit breakers (tests move it by hand). */
+  public static Future<Gateway> start(NexusConfig config, Clock clock) {
     Vertx vertx = Vertx.builder()
         .with(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(config.server().eventLoops())
             .setBlockedThreadCheckInterval(2).setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS))
         .build();
-    Map<String, UpstreamPool> pools = new LinkedHashMap<>();
+    UpstreamServices services = UpstreamServices.create(vertx, config, clock);
     List<Route> routes = new ArrayList<>();
     for (RouteConfig rc : config.routes()) {
-      UpstreamPool pool = UpstreamPool.create(vertx, rc.name(), rc.serviceUrl(), config.pool());
-      pools.put(rc.name(), pool);
-      routes.add(new Route(rc, filters(rc, config), new HttpUpstream(vertx, rc, pool)));
+      routes.add(new Route(rc, filters(rc, config), services.upstream(rc.name())));
     }
     List<ExchangeListener> listeners = List.of();
     Pipeline pipeline = new Pipeline(new RouteTable(routes), listeners);
-    Gateway gateway = new Gateway(vertx, config, pools, pipeline);
+    Gateway gateway = new Gateway(vertx, config, services, pipeline);
     return gateway.listen().recover(e -> vertx.close().transform(v -> Future.failedFuture(e)));
   }
 
@@ -79,10 +81,7 @@ public final class Gateway {
   }
 
   private Future<Gateway> listen() {
-    List<Future<?>> warm = new ArrayList<>();
-    for (RouteConfig rc : config.routes()) {
-      warm.add(pools.get(rc.name()).warm(rc.basePath()));
-    }
+    Future<Void> warm = services.start();
     int loops = config.server().eventLoops();
     // One deployment of one listener per event loop: Vert.x shares the port among them (a random
     // port too, when the configured port is 0).
@@ -96,13 +95,14 @@ public final class Gateway {
           port = listeners.get(0).actualPort();
           return null;
         })
-        .compose(v -> AdminServer.start(vertx, config.admin(), () -> ready))
+        .compose(v -> AdminServer.start(vertx, config.admin(), () -> ready, () -> ServiceState.toJson(services())))
         .compose(a -> {
           admin = a;
-          return Future.join(warm);
+          return warm;
         })
         .map(v -> {
           ready = true;
+          services.register(port, admin.port());
           LOG.info("nexus listening on {}:{} (admin {}:{}), {} routes, {} event loops, native transport: {}",
               config.server().host(), port, config.admin().host(), admin.port(), config.routes().size(), loops,
               vertx.isNativeTransportEnabled());
@@ -126,9 +126,19 @@ public final class Gateway {
     return vertx;
   }
 
-  /** Stops listening, closes the pools and the event loops. */
+  /** The services behind the routes: instances, their health, breakers and retries (a snapshot). */
+  public List<ServiceState> services() {
+    return services.snapshot();
+  }
+
+  /** The upstream services (for tests and the admin plane). */
+  public UpstreamServices upstreamServices() {
+    return services;
+  }
+
+  /** Stops listening, deregisters from Consul, closes the pools and the event loops. */
   public Future<Void> stop() {
     ready = false;
-    return vertx.close();
+    return services.stop().eventually(() -> vertx.close());
   }
 }
