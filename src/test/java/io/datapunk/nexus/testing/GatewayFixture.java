@@ -24,6 +24,11 @@ public final class GatewayFixture implements AutoCloseable {
   }
 
   public static GatewayFixture start(String yaml, Map<String, String> vars) {
+    return start(yaml, vars, java.time.Clock.systemUTC());
+  }
+
+  /** As {@link #start(String, Map)}, with the clock of the circuit breakers. */
+  public static GatewayFixture start(String yaml, Map<String, String> vars, java.time.Clock clock) {
     String full = yaml;
     if (!yaml.contains("server:")) {
       full = "server:\n  port: 0\n  event_loops: 2\n" + full;
@@ -32,7 +37,7 @@ public final class GatewayFixture implements AutoCloseable {
       full = "admin:\n  port: 0\n" + full;
     }
     NexusConfig config = new ConfigLoader(vars::get).parse(full);
-    return new GatewayFixture(TestUpstream.await(Gateway.start(config)));
+    return new GatewayFixture(TestUpstream.await(Gateway.start(config, clock)));
   }
 
   public int port() {

@@ -44,8 +44,17 @@ public final class TestUpstream implements AutoCloseable {
   }
 
   public static TestUpstream start(HttpServerOptions options) {
+    return start(options, 0);
+  }
+
+  /** A server on a given port, e.g. to restart an instance where it was (0: any free port). */
+  public static TestUpstream start(int port) {
+    return start(new HttpServerOptions(), port);
+  }
+
+  public static TestUpstream start(HttpServerOptions options, int port) {
     TestUpstream u = new TestUpstream(Vertx.vertx(), options);
-    await(u.server.listen(0, "127.0.0.1"));
+    await(u.server.listen(port, "127.0.0.1"));
     return u;
   }
 
@@ -90,7 +99,7 @@ public final class TestUpstream implements AutoCloseable {
     await(vertx.close());
   }
 
-  static <T> T await(io.vertx.core.Future<T> f) {
+  public static <T> T await(io.vertx.core.Future<T> f) {
     try {
       return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
