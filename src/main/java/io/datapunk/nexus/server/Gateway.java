@@ -139,6 +139,10 @@ public final class Gateway {
   /** Stops listening, deregisters from Consul, closes the pools and the event loops. */
   public Future<Void> stop() {
     ready = false;
-    return services.stop().eventually(() -> vertx.close());
+    // Vert.x is closed from outside its event loops: a close started on one of them would report its
+    // completion to a loop that no longer runs.
+    return Future.fromCompletionStage(services.stop().toCompletionStage()
+        .exceptionally(e -> null)
+        .thenComposeAsync(v -> vertx.close().toCompletionStage()));
   }
 }

@@ -85,7 +85,7 @@ class LoadBalancingIT {
     int cPort = c.server.port();
     GatewayFixture g = gateway("""
         retry_attempts: 2
-        health_check: {path: /health, interval: 200ms, timeout: 500ms, healthy_threshold: 2, unhealthy_threshold: 1}
+        health_check: {path: /health, interval: 200ms, timeout: 2s, healthy_threshold: 2, unhealthy_threshold: 1}
         """, a, b, c);
     int total = 3000;
     AtomicInteger sent = new AtomicInteger();
@@ -128,6 +128,10 @@ class LoadBalancingIT {
     assertThat(failures).as("failed GETs").isEmpty();
     assertThat(c.served.get()).as("the restarted instance serves again").isPositive();
     assertThat(a.served.get() + b.served.get() + c.served.get()).isGreaterThanOrEqualTo(total - 500);
+    ServiceState state = g.gateway.services().get(0);
+    System.out.printf("kill test: %d GETs, 0 failed, %d retries, %d refused by the budget, dead instance: %d attempts "
+        + "(%d failed) before it was taken out%n", total, state.retries(), state.retriesRefused(), attemptsWhenOut,
+        instance(g, c).failures());
   }
 
   @Test
@@ -222,7 +226,7 @@ class LoadBalancingIT {
             prefix: /storage
             instances: [%s, %s]
             load_balancing: round_robin
-            health_check: {path: /ready, interval: 100ms, timeout: 1s}
+            health_check: {path: /ready, interval: 100ms, timeout: 3s}
         """.formatted(a.server.url(), b.url()), Map.of());
     closeables.add(g);
     bHealthy.set(false);
