@@ -26,8 +26,6 @@ final class GatewayVerticle extends VerticleBase {
         .setHost(config.host())
         .setTcpNoDelay(true)
         .setReuseAddress(true)
-        // Each event loop binds its own listener to the same port (the first may pick it with port 0).
-        .setReusePort(true)
         .setIdleTimeout((int) config.idleTimeout().toMillis())
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         .setMaxInitialLineLength(config.maxInitialLineLength())
