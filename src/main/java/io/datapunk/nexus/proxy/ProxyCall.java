@@ -67,6 +67,7 @@ final class ProxyCall implements Handler<Long> {
   private boolean bodyStreamed;
   private int retries;
   private boolean resent;
+  private Instance firstTried;
   private Instance[] tried;
   private int triedCount;
   /** The number of the current attempt. */
@@ -121,15 +122,21 @@ final class ProxyCall implements Handler<Long> {
   }
 
   private void attempt() {
+    if (firstTried != null && tried == null) {
+      // A retry: from now on the balancer is told which instances were tried (most requests never
+      // get here, so they allocate nothing for it).
+      tried = new Instance[upstream.retry.attempts() + 2];
+      tried[0] = firstTried;
+      triedCount = 1;
+    }
     Instance chosen = upstream.balancer.pick(upstream.instances.all(), tried, triedCount, System.nanoTime());
     if (chosen == null) {
       fail(GatewayError.SERVICE_DOWN, "The " + upstream.service + " service has no healthy instance.", true);
       return;
     }
-    if (tried == null) {
-      tried = new Instance[upstream.retry.attempts() + 2];
-    }
-    if (triedCount < tried.length && !contains(chosen)) {
+    if (firstTried == null) {
+      firstTried = chosen;
+    } else if (triedCount < tried.length && !contains(chosen)) {
       tried[triedCount++] = chosen;
     }
     instance = chosen;
@@ -235,10 +242,12 @@ final class ProxyCall implements Handler<Long> {
     long now = System.nanoTime();
     exchange.upstreamHeadReceived(now);
     upstream.vertx.cancelTimer(timerId);
-    if (retryable) {
-      upstream.outliers.onFailure(instance, false);
-    } else {
-      upstream.outliers.onSuccess(instance);
+    if (instance != null) {
+      if (retryable) {
+        upstream.outliers.onFailure(instance, false);
+      } else {
+        upstream.outliers.onSuccess(instance);
+      }
     }
     if (permitted) {
       permitted = false;

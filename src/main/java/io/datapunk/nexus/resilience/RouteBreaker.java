@@ -37,7 +37,9 @@ public final class RouteBreaker {
         .slowCallDurationThreshold(slow)
         .slidingWindow(config.windowSize(), config.minimumCalls(),
             "time".equals(config.windowType()) ? CircuitBreakerConfig.SlidingWindowType.TIME_BASED
-                : CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                : CircuitBreakerConfig.SlidingWindowType.COUNT_BASED,
+            // Calls are recorded from every event loop: no lock on the request path.
+            CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.LOCK_FREE)
         .waitDurationInOpenState(config.waitInOpen())
         .permittedNumberOfCallsInHalfOpenState(config.halfOpenCalls())
         .clock(clock)

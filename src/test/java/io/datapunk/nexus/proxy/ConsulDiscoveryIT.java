@@ -190,6 +190,37 @@ class ConsulDiscoveryIT {
   }
 
   @Test
+  void aRequestInFlightToAnInstanceThatLeavesConsulCompletes() throws Exception {
+    TestUpstream a = upstream().handler(r -> Vertx.currentContext().owner().setTimer(1_500, t -> r.response().end("late but whole")));
+    TestUpstream b = upstream();
+    ConsulStandIn consul = new ConsulStandIn("t");
+    closeables.add(consul);
+    consul.instances(a.port());
+    GatewayFixture g = GatewayFixture.start("""
+        discovery:
+          type: consul
+          consul: {address: "${CONSUL}", token: t, wait: 5s}
+        network_optimization:
+          connection_pooling: {min_size: 0}
+        service_routes:
+          lake: {prefix: /storage}
+        """, Map.of("CONSUL", consul.url()));
+    closeables.add(g);
+    await().atMost(Duration.ofSeconds(10)).until(() -> g.gateway.services().get(0).instances().size() == 1);
+    var inFlight = g.http.sendAsync(java.net.http.HttpRequest.newBuilder(g.uri("/storage/slow")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    await().atMost(Duration.ofSeconds(10)).until(() -> a.requests.get() == 1);
+    consul.instances(b.port());
+    await().atMost(Duration.ofSeconds(10)).until(() -> g.gateway.services().get(0).instances().get(0).url()
+        .equals(b.url()));
+    var r = inFlight.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("late but whole");
+    assertThat(g.get("/storage/x").statusCode()).isEqualTo(200);
+    assertThat(b.requests.get()).isEqualTo(1);
+  }
+
+  @Test
   void noPassingInstanceMeans502AndAWrongTokenKeepsTheServiceUnknown() {
     ConsulStandIn consul = new ConsulStandIn("right");
     closeables.add(consul);
