@@ -60,6 +60,11 @@ public final class ErrorResponse {
     if (retryAfterSeconds >= 0) {
       response.headers().set(HttpHeaders.RETRY_AFTER, Long.toString(retryAfterSeconds));
     }
+    if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+      // A stream's unread body cannot be mistaken for the next request, and closing the connection
+      // would end the client's other streams.
+      requestEnded = true;
+    }
     if (!requestEnded) {
       response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
     }

@@ -42,9 +42,9 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>A request is retried only when that is safe: a connection failure (the request never left) for
  * any method; a reset before the answer or a {@code retry.statuses} answer only for idempotent methods
- * (or all, with {@code retry.non_idempotent}); and only when its body can be sent again whole. A
- * bodiless idempotent request that fails because a pooled connection was closed under it is sent once
- * more without using an attempt. All callbacks run on the exchange's event loop, so the state needs no
+ * (or all, with {@code retry.non_idempotent}); and only when its body can be sent again whole. An
+ * idempotent request without a body (or with a kept one) that fails because a pooled connection was
+ * closed under it is sent once more without using an attempt. All callbacks run on the exchange's event loop, so the state needs no
  * synchronization; callbacks of an abandoned attempt are recognized by its number and ignored.
  */
 final class ProxyCall implements Handler<Long> {
@@ -175,7 +175,7 @@ final class ProxyCall implements Handler<Long> {
     ForwardedHeaders.add(request, headers);
     headers.set(RequestIds.HEADER, exchange.requestId());
     creq.response().onComplete(r -> onResponse(r, attemptSeq));
-    if (!hasBody) {
+    if (!hasBody || (replay != null && replay.complete() && replay.bytes().length() == 0)) {
       creq.end();
     } else if (replay != null && replay.complete()) {
       if (!headers.contains(HttpHeaders.CONTENT_LENGTH)) {
@@ -213,8 +213,8 @@ final class ProxyCall implements Handler<Long> {
     }
     if (ar.failed()) {
       Throwable cause = ar.cause();
-      if (!resent && !hasBody && RetryPolicy.isIdempotent(request.method()) && cause instanceof HttpClosedException
-          && upstream.budget.tryRetry()) {
+      if (!resent && RetryPolicy.isIdempotent(request.method()) && cause instanceof HttpClosedException
+          && (!hasBody || (replay != null && replay.complete())) && upstream.budget.tryRetry()) {
         // A pooled connection closed under the request: usually the service closed an idle
         // connection just as it was reused. Sent once more without using an attempt.
         resent = true;

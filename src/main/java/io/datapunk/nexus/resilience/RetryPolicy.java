@@ -49,12 +49,14 @@ public final class RetryPolicy {
   }
 
   /**
-   * Whether the request's body should be kept for a retry: the route retries, the method may be
-   * resent, and the body is announced no larger than {@code max_replay_body} (a body of unknown length
-   * is kept up to that size and streamed beyond it).
+   * Whether the request's body should be kept so it can be sent again: the method may be resent (an
+   * idempotent one, which may also be resent once after a stale pooled connection even without
+   * retries; any method when the route retries with {@code non_idempotent}), and the body is announced
+   * no larger than {@code max_replay_body} (a body of unknown length, such as every HTTP/2 body, is kept
+   * up to that size and streamed beyond it).
    */
   public boolean keepsBody(HttpMethod method, String contentLength) {
-    if (attempts == 0 || maxReplayBody == 0 || !mayResend(method)) {
+    if (maxReplayBody == 0 || !(isIdempotent(method) || (attempts > 0 && nonIdempotent))) {
       return false;
     }
     if (contentLength == null) {

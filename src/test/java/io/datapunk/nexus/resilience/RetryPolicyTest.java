@@ -33,7 +33,11 @@ class RetryPolicyTest {
     assertThat(policy.keepsBody(HttpMethod.PUT, "65537")).as("just outside").isFalse();
     assertThat(policy.keepsBody(HttpMethod.PUT, null)).as("chunked: kept up to the limit").isTrue();
     assertThat(policy.keepsBody(HttpMethod.POST, "10")).isFalse();
-    assertThat(new RetryPolicy(0, RetryConfig.defaults()).keepsBody(HttpMethod.PUT, "10")).isFalse();
+    assertThat(new RetryPolicy(0, RetryConfig.defaults()).keepsBody(HttpMethod.PUT, "10"))
+        .as("kept for the one resend after a stale pooled connection").isTrue();
+    RetryConfig d = RetryConfig.defaults();
+    assertThat(new RetryPolicy(3, new RetryConfig(d.statuses(), false, d.backoff(), d.maxBackoff(), d.budget(),
+        d.minRetriesPerSecond(), 0)).keepsBody(HttpMethod.PUT, "10")).as("max_replay_body: 0").isFalse();
   }
 
   @Test
