@@ -64,7 +64,14 @@ public final class Gateway {
     List<ExchangeListener> listeners = List.of();
     Pipeline pipeline = new Pipeline(new RouteTable(routes), listeners);
     Gateway gateway = new Gateway(vertx, config, services, pipeline);
-    return gateway.listen().recover(e -> vertx.close().transform(v -> Future.failedFuture(e)));
+    // On failure Vert.x is closed from outside its event loops (a close started on one of them never completes).
+    return Future.fromCompletionStage(gateway.listen().toCompletionStage()
+        .handle((g, e) -> e)
+        .thenComposeAsync(e -> e == null
+            ? java.util.concurrent.CompletableFuture.completedFuture(gateway)
+            : vertx.close().toCompletionStage().handle((v, x) -> {
+              throw new java.util.concurrent.CompletionException(e);
+            })));
   }
 
   static Filter[] filters(RouteConfig route, NexusConfig config) {
