@@ -19,18 +19,25 @@ import java.time.Duration;
  * @param responseHeaders header changes on the way back to the client
  * @param query query-string changes on the way to the service
  * @param upstream instances, load balancing, health checks, retry policy and circuit breaker
+ * @param idleTimeout once the response head has arrived (a streamed body, server-sent events) or a
+ *     WebSocket is open, the exchange is closed when no byte has passed for this long (default 60s);
+ *     the route {@code timeout} does not cut a stream that keeps flowing
+ * @param http2 speak HTTP/2 to the service (default false: HTTP/1.1): h2 by ALPN for https, h2c with
+ *     prior knowledge for http (applies to the pool of every instance)
  */
 public record RouteConfig(String name, String prefix, URI serviceUrl, Duration timeout, int retryAttempts,
                           boolean stripPrefix, RewriteConfig rewrite, HeaderRules requestHeaders,
-                          HeaderRules responseHeaders, QueryRules query, UpstreamConfig upstream) {
+                          HeaderRules responseHeaders, QueryRules query, UpstreamConfig upstream,
+                          Duration idleTimeout, boolean http2) {
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
 
-  /** A route with a single {@code service_url} instance and the default upstream policy. */
+  /** A route with a single {@code service_url} instance, the default upstream policy, idle timeout and HTTP/1.1. */
   public RouteConfig(String name, String prefix, URI serviceUrl, Duration timeout, int retryAttempts,
                      boolean stripPrefix, RewriteConfig rewrite, HeaderRules requestHeaders,
                      HeaderRules responseHeaders, QueryRules query) {
     this(name, prefix, serviceUrl, timeout, retryAttempts, stripPrefix, rewrite, requestHeaders, responseHeaders, query,
-        UpstreamConfig.defaults());
+        UpstreamConfig.defaults(), DEFAULT_IDLE_TIMEOUT, false);
   }
 
   /**
@@ -79,11 +86,13 @@ public record RouteConfig(String name, String prefix, URI serviceUrl, Duration t
     HeaderRules reqHeaders = HeaderRules.read(s.section("request_headers"));
     HeaderRules respHeaders = HeaderRules.read(s.section("response_headers"));
     QueryRules query = QueryRules.read(s.section("query"));
+    Duration idleTimeout = s.duration("idle_timeout", DEFAULT_IDLE_TIMEOUT, false);
+    boolean http2 = "2".equals(s.oneOf("http_version", "1.1", "1.1", "2"));
     s.finish();
     if (prefix != null && prefix.length() > 1 && prefix.endsWith("/")) {
       prefix = prefix.substring(0, prefix.length() - 1);
     }
     return new RouteConfig(name, prefix, uri, timeout, retries, strip, rewrite, reqHeaders, respHeaders, query,
-        upstream);
+        upstream, idleTimeout, http2);
   }
 }

@@ -1,7 +1,9 @@
 package io.datapunk.nexus.pipeline;
 
 import io.datapunk.nexus.routing.Route;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.streams.WriteStream;
 
 /**
  * The state of one request as it passes the pipeline. Lives on the event loop of its connection; no
@@ -12,6 +14,8 @@ public final class Exchange {
   private final String requestId;
   private final long startNanos;
   private final ExchangeListener[] listeners;
+  private final ResponseEncoder encoder;
+  private WriteStream<Buffer> responseBody;
   private Route route;
   private String upstreamPath;
   private String upstreamQuery;
@@ -23,10 +27,27 @@ public final class Exchange {
   private boolean completed;
 
   Exchange(HttpServerRequest request, String requestId, long startNanos, ExchangeListener[] listeners) {
+    this(request, requestId, startNanos, listeners, ResponseEncoder.IDENTITY);
+  }
+
+  Exchange(HttpServerRequest request, String requestId, long startNanos, ExchangeListener[] listeners,
+           ResponseEncoder encoder) {
     this.request = request;
     this.requestId = requestId;
     this.startNanos = startNanos;
     this.listeners = listeners;
+    this.encoder = encoder;
+  }
+
+  /**
+   * The stream a response body is written to, once the response head is final: the response itself,
+   * or a compressing stream in front of it (see {@link ResponseEncoder}). The first call decides.
+   */
+  public WriteStream<Buffer> responseBody() {
+    if (responseBody == null) {
+      responseBody = encoder.open(this);
+    }
+    return responseBody;
   }
 
   public HttpServerRequest request() {
@@ -124,6 +145,13 @@ public final class Exchange {
       return;
     }
     completed = true;
+    if (responseBody instanceof AutoCloseable c) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        // Releasing encoder state cannot fail in a way the client should see.
+      }
+    }
     for (ExchangeListener l : listeners) {
       l.onComplete(this);
     }

@@ -27,10 +27,17 @@ public final class Pipeline implements Handler<HttpServerRequest> {
 
   private volatile RouteTable routes;
   private final ExchangeListener[] listeners;
+  private final ResponseEncoder encoder;
 
   public Pipeline(RouteTable routes, List<ExchangeListener> listeners) {
+    this(routes, listeners, ResponseEncoder.IDENTITY);
+  }
+
+  /** A pipeline whose response bodies pass {@code encoder} (response compression) on the way out. */
+  public Pipeline(RouteTable routes, List<ExchangeListener> listeners, ResponseEncoder encoder) {
     this.routes = routes;
     this.listeners = listeners.isEmpty() ? NO_LISTENERS : listeners.toArray(new ExchangeListener[0]);
+    this.encoder = encoder;
   }
 
   /** Swaps the routes atomically; exchanges in flight keep the route they matched. */
@@ -45,12 +52,14 @@ public final class Pipeline implements Handler<HttpServerRequest> {
   @Override
   public void handle(HttpServerRequest request) {
     long start = System.nanoTime();
-    if (hasBody(request)) {
-      // Nothing of the body is read until the upstream call pipes it (back-pressure).
+    if (hasBody(request) || request.headers().contains(HttpHeaders.UPGRADE)) {
+      // Nothing of the body is read until the upstream call pipes it (back-pressure); an upgrade's
+      // end must stay queued until the WebSocket proxy accepts it, after the filters ran.
       request.pause();
     }
     // 1. request id
-    Exchange exchange = new Exchange(request, RequestIds.accept(request.getHeader(RequestIds.HEADER)), start, listeners);
+    Exchange exchange = new Exchange(request, RequestIds.accept(request.getHeader(RequestIds.HEADER)), start, listeners,
+        encoder);
     if (listeners.length > 0) {
       request.response().endHandler(v -> exchange.complete());
       request.response().closeHandler(v -> exchange.complete());

@@ -27,6 +27,10 @@ final class ForwardedHeaders {
     String proto = request.isSSL() ? "https" : "http";
     to.set(X_FORWARDED_PROTO, proto);
     String host = request.getHeader(HttpHeaders.HOST);
+    if (host == null && request.authority() != null) {
+      // HTTP/2 carries the host in :authority, not in a Host header.
+      host = request.authority().toString();
+    }
     if (host != null) {
       to.set(X_FORWARDED_HOST, host);
     }

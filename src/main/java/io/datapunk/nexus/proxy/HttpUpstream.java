@@ -17,7 +17,8 @@ import java.util.List;
 /**
  * The streaming reverse proxy of one route: per exchange, one breaker call that retries over the
  * service's load-balanced instances (see {@link ProxyCall} for the order), request and response
- * bodies piped with back-pressure, the route timeout covering every attempt.
+ * bodies piped with back-pressure, the route timeout covering every attempt up to the response head
+ * and the route's idle_timeout the body after it. WebSocket upgrades go to {@link WebSocketProxy}.
  */
 public final class HttpUpstream implements Upstream {
   final Vertx vertx;
@@ -25,6 +26,7 @@ public final class HttpUpstream implements Upstream {
   final String service;
   final long timeoutMillis;
   final long timeoutNanos;
+  final long idleTimeoutMillis;
   final InstanceSet instances;
   final LoadBalancer balancer;
   final OutlierDetector outliers;
@@ -32,6 +34,7 @@ public final class HttpUpstream implements Upstream {
   final RetryBudget budget;
   final RouteBreaker breaker;
   final RouteConfig route;
+  private final WebSocketProxy webSockets;
 
   /** A route whose only instance is its {@code service_url}, with the system clock. */
   public HttpUpstream(Vertx vertx, RouteConfig route, UpstreamPool pool) {
@@ -45,6 +48,7 @@ public final class HttpUpstream implements Upstream {
     this.service = route.name();
     this.timeoutMillis = Math.max(1, route.timeout().toMillis());
     this.timeoutNanos = timeoutMillis * 1_000_000L;
+    this.idleTimeoutMillis = Math.max(1, route.idleTimeout().toMillis());
     this.instances = instances;
     this.balancer = LoadBalancer.of(route.upstream().loadBalancing());
     this.outliers = new OutlierDetector(route.upstream().outlier(), instances, System::nanoTime);
@@ -52,6 +56,7 @@ public final class HttpUpstream implements Upstream {
     this.budget = new RetryBudget(route.upstream().retry().budget(), route.upstream().retry().minRetriesPerSecond(),
         System::nanoTime);
     this.breaker = new RouteBreaker(route.name(), route.upstream().breaker(), route.timeout(), clock);
+    this.webSockets = new WebSocketProxy(this);
   }
 
   /** The instances of a static route: its {@code instances}, or its {@code service_url} alone. */
@@ -63,6 +68,10 @@ public final class HttpUpstream implements Upstream {
 
   @Override
   public void forward(Exchange exchange) {
+    if (WebSocketProxy.isUpgrade(exchange.request())) {
+      webSockets.forward(exchange);
+      return;
+    }
     new ProxyCall(this, exchange).start();
   }
 

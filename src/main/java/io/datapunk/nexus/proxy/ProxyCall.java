@@ -8,8 +8,10 @@ import io.datapunk.nexus.pipeline.Pipeline;
 import io.datapunk.nexus.pipeline.RequestIds;
 import io.datapunk.nexus.resilience.RetryPolicy;
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -19,6 +21,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.streams.WriteStream;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -35,19 +38,24 @@ import java.util.concurrent.TimeoutException;
  *       request streamed (or replayed from the kept body).
  * </ol>
  *
- * Outcomes: a response head before the timeout is streamed to the client (a body that stalls longer
- * than the timeout, or an upstream that fails mid-body, resets the client connection: a started
- * response cannot turn into an error); no head in time: 504; connection refused or reset, or no
- * available instance: 502; breaker open or pool wait queue full: 503.
+ * Outcomes: a response head before the timeout is streamed to the client through the exchange's
+ * {@link Exchange#responseBody()} (which may compress it); from the head on, the route's
+ * {@code idle_timeout} applies instead of its timeout, so a body that keeps flowing (a download,
+ * server-sent events) is never cut, while one with no byte for idle_timeout, or an upstream that fails
+ * mid-body, resets the client stream (a started response cannot turn into an error); no head in time:
+ * 504; connection refused or reset, or no available instance: 502; breaker open or pool wait queue
+ * full: 503.
  *
  * <p>A request is retried only when that is safe: a connection failure (the request never left) for
  * any method; a reset before the answer or a {@code retry.statuses} answer only for idempotent methods
  * (or all, with {@code retry.non_idempotent}); and only when its body can be sent again whole. An
  * idempotent request without a body (or with a kept one) that fails because a pooled connection was
- * closed under it is sent once more without using an attempt. All callbacks run on the exchange's event loop, so the state needs no
+ * closed under it is sent once more without using an attempt. An HTTP/2 request whose stream was not
+ * yet ended when it was dispatched, without a Content-Length, is first read up to its first byte: one
+ * that ends there (a GET, almost always) has no body. All callbacks run on the exchange's event loop, so the state needs no
  * synchronization; callbacks of an abandoned attempt are recognized by its number and ignored.
  */
-final class ProxyCall implements Handler<Long> {
+final class ProxyCall implements Handler<Long>, WriteStream<Buffer> {
   private static final CharSequence RETRY_AFTER = HttpHeaders.createOptimized("Retry-After");
 
   private final HttpUpstream upstream;
@@ -57,8 +65,12 @@ final class ProxyCall implements Handler<Long> {
   private final boolean hasBody;
   private long startNanos;
   private long deadlineNanos;
+  /** The route timer before the response head, the idle timer after it. */
   private long timerId = -1;
   private long backoffTimerId = -1;
+  /** Where the response body goes (the response, or a compressing stream in front of it). */
+  private WriteStream<Buffer> body;
+  private long lastBodyNanos;
   /** A breaker permission is held: exactly one outcome or release must follow. */
   private boolean permitted;
   /** The body kept for retries, or null when it is streamed straight from the client. */
@@ -101,8 +113,14 @@ final class ProxyCall implements Handler<Long> {
     deadlineNanos = startNanos + upstream.timeoutNanos;
     timerId = upstream.vertx.setTimer(upstream.timeoutMillis, this);
     response.closeHandler(v -> onClientClosed());
-    if (hasBody && upstream.retry.keepsBody(request.method(), request.getHeader(HttpHeaders.CONTENT_LENGTH))) {
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (hasBody && upstream.retry.keepsBody(request.method(), length)) {
       ReplayBody.read(request, upstream.retry.maxReplayBody(), this::onBodyKept);
+    } else if (hasBody && length == null && request.version() == HttpVersion.HTTP_2) {
+      // Vert.x dispatches an HTTP/2 request before the end of a stream that ended with its headers,
+      // so "not ended" does not yet mean "has a body": read up to the first byte. A stream that ends
+      // first (a GET) then goes out bodiless and may be resent; one with a body streams on.
+      ReplayBody.read(request, 0, this::onBodyKept);
     } else {
       attempt();
     }
@@ -164,6 +182,9 @@ final class ProxyCall implements Handler<Long> {
       return;
     }
     HttpClientRequest creq = ar.result();
+    // Failures arrive through the response future and the pipe; without a handler Vert.x would log
+    // every reset at ERROR (a client resetting streams on purpose could flood the log).
+    creq.exceptionHandler(e -> {});
     if (attemptSeq != seq || done) {
       creq.reset();
       return;
@@ -242,6 +263,11 @@ final class ProxyCall implements Handler<Long> {
     long now = System.nanoTime();
     exchange.upstreamHeadReceived(now);
     upstream.vertx.cancelTimer(timerId);
+    // From here the route's idle_timeout applies, not its timeout: a body that keeps flowing is never
+    // cut; one with no byte for idle_timeout is reset. (Not HttpClientRequest.idleTimeout: Vert.x
+    // cancels it at the response head, and re-arms it with only the time left, so the window shrinks.)
+    lastBodyNanos = now;
+    timerId = upstream.vertx.setTimer(upstream.idleTimeoutMillis, this);
     if (instance != null) {
       if (retryable) {
         upstream.outliers.onFailure(instance, false);
@@ -272,19 +298,22 @@ final class ProxyCall implements Handler<Long> {
         response.setChunked(true);
       }
     }
-    if (hasBody && !request.isEnded()) {
-      // The service answered before the whole body arrived; the rest will not be read.
+    if (hasBody && !request.isEnded() && request.version() != HttpVersion.HTTP_2) {
+      // The service answered before the whole body arrived; the rest will not be read. (HTTP/2 ends
+      // just this stream; the header is not allowed there.)
       out.set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
     }
     Filter[] filters = exchange.route().filters();
     for (int i = filters.length - 1; i >= 0; i--) {
       filters[i].onResponse(exchange);
     }
-    resp.pipe().endOnFailure(false).to(response).onComplete(this::onResponseBodyDone);
+    body = exchange.responseBody();
+    resp.pipe().endOnFailure(false).to(this).onComplete(this::onResponseBodyDone);
   }
 
   private void onResponseBodyDone(AsyncResult<Void> ar) {
     done = true;
+    upstream.vertx.cancelTimer(timerId);
     endAttempt();
     if (ar.failed()) {
       // The service (or the client) broke off mid-body: reset both sides so neither mistakes a
@@ -345,10 +374,21 @@ final class ProxyCall implements Handler<Long> {
     return true;
   }
 
-  /** The route timeout fired before the response head arrived. */
+  /** The route timeout (before the response head) or the idle check (after it) fired. */
   @Override
   public void handle(Long timer) {
-    if (done || headReceived) {
+    if (done) {
+      return;
+    }
+    if (headReceived) {
+      long idleNanos = System.nanoTime() - lastBodyNanos;
+      long limitNanos = upstream.idleTimeoutMillis * 1_000_000L;
+      if (idleNanos < limitNanos) {
+        timerId = upstream.vertx.setTimer(Math.max(1, (limitNanos - idleNanos) / 1_000_000L), this);
+      } else if (upstreamRequest != null) {
+        // The pipe then fails and onResponseBodyDone resets the client side.
+        upstreamRequest.reset();
+      }
       return;
     }
     if (backoffTimerId != -1) {
@@ -435,6 +475,42 @@ final class ProxyCall implements Handler<Long> {
       }
     }
     return false;
+  }
+
+  // The response body passes through here on its way to the client, to note when bytes last flowed.
+
+  @Override
+  public Future<Void> write(Buffer data) {
+    lastBodyNanos = System.nanoTime();
+    return body.write(data);
+  }
+
+  @Override
+  public Future<Void> end() {
+    return body.end();
+  }
+
+  @Override
+  public WriteStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
+    body.exceptionHandler(handler);
+    return this;
+  }
+
+  @Override
+  public WriteStream<Buffer> setWriteQueueMaxSize(int maxSize) {
+    body.setWriteQueueMaxSize(maxSize);
+    return this;
+  }
+
+  @Override
+  public boolean writeQueueFull() {
+    return body.writeQueueFull();
+  }
+
+  @Override
+  public WriteStream<Buffer> drainHandler(Handler<Void> handler) {
+    body.drainHandler(handler);
+    return this;
   }
 
   private static boolean mayHaveBody(int status) {

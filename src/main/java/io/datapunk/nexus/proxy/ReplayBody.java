@@ -30,7 +30,7 @@ final class ReplayBody {
   /** Reads the (paused) request body up to {@code limit}; completes when it ended or went past the limit. */
   static void read(HttpServerRequest request, long limit, Handler<AsyncResult<ReplayBody>> done) {
     String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-    int initial = 256;
+    int initial = (int) Math.min(limit, 256);
     if (length != null) {
       try {
         initial = (int) Math.min(limit, Math.max(0, Long.parseLong(length.trim())));

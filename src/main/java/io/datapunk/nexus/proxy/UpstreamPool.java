@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import java.net.URI;
 import java.util.ArrayList;
@@ -38,18 +39,34 @@ public final class UpstreamPool {
   }
 
   public static UpstreamPool create(Vertx vertx, String service, URI url, PoolConfig pool) {
+    return create(vertx, service, url, pool, false);
+  }
+
+  /**
+   * A pool that speaks HTTP/2 to the service when {@code http2} is set: h2 negotiated by ALPN over
+   * https (HTTP/1.1 if the service does not offer h2), h2c with prior knowledge over http.
+   */
+  public static UpstreamPool create(Vertx vertx, String service, URI url, PoolConfig pool, boolean http2) {
     boolean https = "https".equals(url.getScheme());
     int port = url.getPort() > 0 ? url.getPort() : (https ? 443 : 80);
-    return create(vertx, service, https, url.getHost(), port, pool);
+    return create(vertx, service, https, url.getHost(), port, pool, http2);
   }
 
   /** Pools for a service whose instances all use http or all use https. */
   public static UpstreamPool create(Vertx vertx, String service, boolean https, PoolConfig pool) {
-    return create(vertx, service, https, "localhost", https ? 443 : 80, pool);
+    return create(vertx, service, https, pool, false);
+  }
+
+  /**
+   * Pools for a service whose instances all use http or all use https, each instance's pool speaking
+   * HTTP/2 when {@code http2} is set (as {@link #create(Vertx, String, URI, PoolConfig, boolean)}).
+   */
+  public static UpstreamPool create(Vertx vertx, String service, boolean https, PoolConfig pool, boolean http2) {
+    return create(vertx, service, https, "localhost", https ? 443 : 80, pool, http2);
   }
 
   private static UpstreamPool create(Vertx vertx, String service, boolean https, String host, int port,
-                                     PoolConfig pool) {
+                                     PoolConfig pool, boolean http2) {
     HttpClientOptions options = new HttpClientOptions()
         .setName("nexus-" + service)
         .setDefaultHost(host)
@@ -63,8 +80,15 @@ public final class UpstreamPool {
         .setDecompressionSupported(false)
         .setMaxHeaderSize(MAX_UPSTREAM_HEADER_SIZE)
         .setPipelining(false);
+    if (http2) {
+      options.setProtocolVersion(HttpVersion.HTTP_2)
+          .setUseAlpn(https)
+          .setHttp2ClearTextUpgrade(false)
+          .setHttp2KeepAliveTimeout(options.getKeepAliveTimeout());
+    }
     PoolOptions poolOptions = new PoolOptions()
         .setHttp1MaxSize(pool.maxSize())
+        .setHttp2MaxSize(pool.maxSize())
         .setMaxWaitQueueSize(pool.maxWaitQueue())
         // Checks idle connections every 100 ms, so one closes at most 0.1 s after idle_timeout.
         .setCleanerPeriod(100);

@@ -58,7 +58,7 @@ public final class UpstreamServices {
       if (uc.healthCheck().enabled()) {
         s.checkers.add(new HealthChecker(vertx, uc.healthCheck(), instances, https));
       }
-      UpstreamPool pool = UpstreamPool.create(vertx, rc.name(), https, config.pool());
+      UpstreamPool pool = UpstreamPool.create(vertx, rc.name(), https, config.pool(), rc.http2());
       s.upstreams.put(rc.name(), new HttpUpstream(vertx, rc, pool, instances, clock));
     }
     return s;

@@ -1,5 +1,6 @@
 package io.datapunk.nexus.server;
 
+import io.datapunk.nexus.compress.ResponseCompression;
 import io.datapunk.nexus.config.NexusConfig;
 import io.datapunk.nexus.config.RouteConfig;
 import io.datapunk.nexus.pipeline.ExchangeListener;
@@ -62,16 +63,20 @@ public final class Gateway {
       routes.add(new Route(rc, filters(rc, config), services.upstream(rc.name())));
     }
     List<ExchangeListener> listeners = List.of();
-    Pipeline pipeline = new Pipeline(new RouteTable(routes), listeners);
+    Pipeline pipeline = new Pipeline(new RouteTable(routes), listeners, ResponseCompression.of(config.compression()));
     Gateway gateway = new Gateway(vertx, config, services, pipeline);
     // On failure Vert.x is closed from outside its event loops (a close started on one of them never completes).
     return Future.fromCompletionStage(gateway.listen().toCompletionStage()
         .handle((g, e) -> e)
-        .thenComposeAsync(e -> e == null
-            ? java.util.concurrent.CompletableFuture.completedFuture(gateway)
-            : vertx.close().toCompletionStage().handle((v, x) -> {
-              throw new java.util.concurrent.CompletionException(e);
-            })));
+        .thenComposeAsync(e -> {
+          if (e == null) {
+            return java.util.concurrent.CompletableFuture.completedFuture(gateway);
+          }
+          LOG.error("nexus could not start: {}", e.toString());
+          return vertx.close().toCompletionStage().handle((v, x) -> {
+            throw new java.util.concurrent.CompletionException(e);
+          });
+        }));
   }
 
   static Filter[] filters(RouteConfig route, NexusConfig config) {

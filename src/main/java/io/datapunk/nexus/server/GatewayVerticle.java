@@ -1,11 +1,17 @@
 package io.datapunk.nexus.server;
 
+import io.datapunk.nexus.config.Http2Config;
 import io.datapunk.nexus.config.ServerConfig;
+import io.datapunk.nexus.config.TlsConfig;
 import io.datapunk.nexus.pipeline.Pipeline;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.PemKeyCertOptions;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** One data-plane listener on one event loop; the gateway runs one per event loop on the same port. */
@@ -22,7 +28,8 @@ final class GatewayVerticle extends VerticleBase {
   }
 
   static HttpServerOptions options(ServerConfig config) {
-    return new HttpServerOptions()
+    Http2Config h2 = config.http2();
+    HttpServerOptions options = new HttpServerOptions()
         .setHost(config.host())
         .setTcpNoDelay(true)
         .setReuseAddress(true)
@@ -31,12 +38,40 @@ final class GatewayVerticle extends VerticleBase {
         .setMaxInitialLineLength(config.maxInitialLineLength())
         .setMaxHeaderSize(config.maxHeaderSize())
         .setHandle100ContinueAutomatically(false)
-        .setCompressionSupported(false);
+        // Compression is the pipeline's (compress.ResponseCompression): Vert.x's own ignores q=0,
+        // content types, ranges and Vary.
+        .setCompressionSupported(false)
+        .setDecompressionSupported(false)
+        .setHttp2ClearTextEnabled(h2.cleartext())
+        .setInitialSettings(new Http2Settings()
+            .setMaxConcurrentStreams(h2.maxConcurrentStreams())
+            .setMaxHeaderListSize(h2.maxHeaderListSize())
+            .setInitialWindowSize(h2.initialWindowSize())
+            .setPushEnabled(false))
+        .setHttp2ConnectionWindowSize(h2.connectionWindowSize())
+        .setHttp2RstFloodMaxRstFramePerWindow(h2.maxResetsPerWindow())
+        .setHttp2RstFloodWindowDuration((int) Math.max(1, h2.resetWindow().toSeconds()))
+        .setHttp2RstFloodWindowDurationTimeUnit(TimeUnit.SECONDS);
+    TlsConfig tls = config.tls();
+    if (tls.enabled()) {
+      options.setSsl(true)
+          .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.cert().toString()).setKeyPath(tls.key().toString()))
+          .setUseAlpn(true)
+          .setAlpnVersions(h2.enabled() ? List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1) : List.of(HttpVersion.HTTP_1_1));
+    }
+    return options;
   }
 
   @Override
   public Future<?> start() {
-    server = vertx.createHttpServer(options(config)).requestHandler(pipeline);
+    server = vertx.createHttpServer(options(config));
+    int max = config.maxRequestsPerConnection();
+    if (max > 0) {
+      ConnectionLimits limits = new ConnectionLimits(pipeline, max);
+      server.connectionHandler(limits::connected).requestHandler(limits);
+    } else {
+      server.requestHandler(pipeline);
+    }
     return server.listen(port);
   }
 
