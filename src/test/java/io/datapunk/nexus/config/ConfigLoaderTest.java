@@ -126,8 +126,9 @@ class ConfigLoaderTest {
         "service_routes.lake.service_url: ftp://x (expected: an absolute http:// or https:// URL with a host)",
         "service_routes.lake.timeout: -1 (expected: > 0, a duration such as 30, 30s or 500ms)",
         "service_routes.lake.retry_atempts: unknown key (expected: one of circuit_breaker, consul_service, "
-            + "discovery, health_check, instances, load_balancing, outlier_detection, prefix, query, request_headers, "
-            + "response_headers, retry, retry_attempts, rewrite, service_url, strip_prefix, timeout)",
+            + "discovery, health_check, http_version, idle_timeout, instances, load_balancing, outlier_detection, "
+            + "prefix, query, request_headers, response_headers, retry, retry_attempts, rewrite, service_url, "
+            + "strip_prefix, timeout)",
         "network_optimization.connection_pooling.min_size: 200 (expected: <= max_size (100))");
   }
 
