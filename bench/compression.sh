@@ -59,14 +59,27 @@ for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$ADMIN/health/ready" >/dev/
 URL="http://127.0.0.1:$GW/storage/data.json"
 echo "identity body $(curl -s "$URL" | wc -c) bytes, gzip body $(curl -s -H 'Accept-Encoding: gzip' "$URL" | wc -c) bytes"
 curl -s -H 'Accept-Encoding: gzip' "$URL" | gunzip | cmp - "$WORK/data.json" && echo "gzip body decodes to the original"
-run() { taskset -c "$OTHER" wrk -t1 -c16 -d"${SECS}s" "$@" "$URL" | awk '/Requests\/sec/ {print $2}'; }
-run -d3s >/dev/null; run -d3s -H 'Accept-Encoding: gzip' >/dev/null   # warm-up
-plain=(); gz=()
+PID=$(cat "$WORK/nexus.pid")
+TICK=$(getconf CLK_TCK)
+cpu() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
+# One wrk run: prints "req/s requests cpu-ticks" (the gateway's CPU time during the run). On a
+# shared machine req/s swings with other load; CPU time per request does not, so both are reported.
+run() {
+  local c0 c1 out
+  c0=$(cpu)
+  out=$(taskset -c "$OTHER" wrk -t1 -c16 -d"${SECS}s" "$@" "$URL")
+  c1=$(cpu)
+  echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk '/requests in/ {print $1}' <<<"$out") $((c1 - c0))"
+}
+run -d5s >/dev/null; run -d5s -H "Accept-Encoding: gzip" >/dev/null   # warm-up (JIT)
+plain=(); gz=(); plain_cpu=(); gz_cpu=()
 for i in $(seq 1 "$ROUNDS"); do
-  p=$(run); g=$(run -H 'Accept-Encoding: gzip')
-  echo "round $i: identity $p req/s, gzip $g req/s"
-  plain+=("$p"); gz+=("$g")
+  read -r p pn pc < <(run); read -r g gn gc < <(run -H 'Accept-Encoding: gzip')
+  pu=$(python3 -c "print(round($pc / $TICK / $pn * 1e6, 1))"); gu=$(python3 -c "print(round($gc / $TICK / $gn * 1e6, 1))")
+  echo "round $i: identity $p req/s ($pu us CPU/request), gzip $g req/s ($gu us CPU/request)"
+  plain+=("$p"); gz+=("$g"); plain_cpu+=("$pu"); gz_cpu+=("$gu")
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-mp=$(median "${plain[@]}"); mg=$(median "${gz[@]}")
-echo "median: identity $mp req/s, gzip $mg req/s, ratio $(python3 -c "print(round($mg/$mp, 2))")"
+mp=$(median "${plain[@]}"); mg=$(median "${gz[@]}"); cp=$(median "${plain_cpu[@]}"); cg=$(median "${gz_cpu[@]}")
+echo "median: identity $mp req/s, gzip $mg req/s, throughput ratio $(python3 -c "print(round($mg/$mp, 2))")"
+echo "median CPU per request: identity $cp us, gzip $cg us, CPU-bound throughput ratio $(python3 -c "print(round($cp/$cg, 2))")"
