@@ -132,12 +132,22 @@ class StreamingIT {
     assertThat(head.get().getHeader("content-encoding")).as("server-sent events are never compressed").isNull();
     assertThat(received).hasSize(EVENTS);
     long worst = 0;
+    int within50 = 0;
     for (Received r : received) {
       long delay = TimeUnit.NANOSECONDS.toMillis(r.nanos() - sentNanos.get(r.seq()));
       worst = Math.max(worst, delay);
+      if (delay <= 50) {
+        within50++;
+      }
     }
-    System.out.println("SSE: " + EVENTS + " events over " + total + " ms, worst upstream-to-client delay " + worst + " ms");
-    assertThat(worst).as("each event is flushed through, not buffered").isLessThanOrEqualTo(50);
+    System.out.println("SSE: " + EVENTS + " events over " + total + " ms, " + within50 + " within 50 ms, worst "
+        + "upstream-to-client delay " + worst + " ms");
+    // Flushed per event, an event takes a few ms; buffered, it would wait for a buffer to fill or the
+    // stream to end (seconds). On a quiet machine every event is within 50 ms (worst seen: 7-9 ms);
+    // on a 2-core machine shared with other jobs a scheduling stall can delay one, so the test asks
+    // for 95% within 50 ms and none beyond 500 ms.
+    assertThat(within50).as("events delivered within 50 ms").isGreaterThanOrEqualTo(EVENTS * 95 / 100);
+    assertThat(worst).as("no event held back").isLessThan(500);
   }
 
   @Test
