@@ -34,17 +34,27 @@ import org.junit.jupiter.api.Test;
 /** WebSocket proxying through a real gateway to a real WebSocket echo service. */
 class WebSocketIT {
   static TestUpstream upstream;
+  static TestUpstream second;
   static GatewayFixture gateway;
   static Vertx clientVertx;
   static WebSocketClient client;
   static final AtomicReference<HttpServerRequest> lastUpgrade = new AtomicReference<>();
   static final AtomicReference<String> serviceSawClose = new AtomicReference<>();
   static final List<String> serviceSawPings = new CopyOnWriteArrayList<>();
+  /** The port of the service instance each upgrade reached. */
+  static final List<Integer> upgradedAt = new CopyOnWriteArrayList<>();
 
   @BeforeAll
   static void start() {
     upstream = TestUpstream.start(new HttpServerOptions().setWebSocketSubProtocols(List.of("chat.v2", "chat.v3"))
         .setMaxWebSocketMessageSize(1 << 20)).handler(WebSocketIT::serve);
+    second = TestUpstream.start().handler(WebSocketIT::serve);
+    int closedPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closedPort = s.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
     gateway = GatewayFixture.start("""
         service_routes:
           stream:
@@ -58,10 +68,19 @@ class WebSocketIT {
             prefix: /quiet
             service_url: ${URL}
             idle_timeout: 700ms
+          spread:
+            prefix: /spread
+            instances:
+              - ${URL}
+              - ${SECOND}
+            load_balancing: round_robin
+          gone:
+            prefix: /gone
+            service_url: http://127.0.0.1:${CLOSED}
         network_optimization:
           connection_pooling:
             min_size: 0
-        """, Map.of("URL", upstream.url()));
+        """, Map.of("URL", upstream.url(), "SECOND", second.url(), "CLOSED", Integer.toString(closedPort)));
     clientVertx = Vertx.vertx();
     client = clientVertx.createWebSocketClient(new WebSocketClientOptions().setMaxMessageSize(1 << 20));
   }
@@ -71,6 +90,7 @@ class WebSocketIT {
     clientVertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     gateway.close();
     upstream.close();
+    second.close();
   }
 
   /** An echo service: echoes messages with their type, closes with 4001 on "close please", refuses /deny. */
@@ -80,6 +100,7 @@ class WebSocketIT {
       return;
     }
     lastUpgrade.set(r);
+    upgradedAt.add(r.localAddress().port());
     if (r.path().equals("/deny")) {
       r.response().setStatusCode(403).putHeader("content-type", "text/plain").end("not for you");
       return;
@@ -280,6 +301,43 @@ class WebSocketIT {
       clientVertx.cancelTimer(timer);
     }
     join(busy.close());
+  }
+
+  @Test
+  void upgradesAreSpreadOverTheRoutesInstancesAndCountInFlightWhileOpen() {
+    upgradedAt.clear();
+    List<WebSocket> open = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      WebSocket ws = connect("/spread/echo");
+      List<String> echoes = new CopyOnWriteArrayList<>();
+      ws.textMessageHandler(echoes::add);
+      ws.writeTextMessage("hello " + i);
+      await().atMost(Duration.ofSeconds(10)).until(() -> echoes.size() == 1);
+      assertThat(echoes).containsExactly("hello " + i);
+      open.add(ws);
+    }
+    assertThat(upgradedAt).as("round_robin over the two instances")
+        .containsExactlyInAnyOrder(upstream.port(), upstream.port(), second.port(), second.port());
+    assertThat(inFlight("spread")).as("each open tunnel is in flight at its instance").containsExactly(2, 2);
+    for (WebSocket ws : open) {
+      join(ws.close());
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> inFlight("spread").equals(List.of(0, 0)));
+  }
+
+  static List<Integer> inFlight(String route) {
+    return gateway.gateway.services().stream().filter(s -> s.name().equals(route)).findFirst().orElseThrow()
+        .instances().stream().map(i -> i.inFlight()).toList();
+  }
+
+  @Test
+  void anUpgradeToAnUnreachableServiceIs502() {
+    Throwable failure = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(gateway.port())
+        .setURI("/gone/echo")).toCompletionStage().toCompletableFuture().handle((ws, e) -> e).join();
+    assertThat(failure).isInstanceOf(UpgradeRejectedException.class);
+    assertThat(((UpgradeRejectedException) failure).getStatus()).isEqualTo(502);
+    assertThat(((UpgradeRejectedException) failure).getBody().toString()).contains("service_down");
+    assertThat(inFlight("gone")).containsExactly(0);
   }
 
   @Test

@@ -165,6 +165,105 @@ class Http2IT {
   }
 
   @Test
+  void anHttp2GetGoesOutBodilessAndIsResentAfterAStaleConnection() throws Exception {
+    // Vert.x hands an HTTP/2 request over before the end of a stream that ended with its headers, so
+    // a GET looks, at that moment, like a request whose body is still coming. It must still reach the
+    // service as a bodiless GET (no chunked framing), and be sent once more when the pooled connection
+    // closes under it, as an HTTP/1.1 GET would: with bodies kept for resending (the default) and with
+    // none kept (max_replay_body: 0).
+    AtomicInteger answered = new AtomicInteger();
+    AtomicInteger dropped = new AtomicInteger();
+    ConcurrentLinkedQueue<String> heads = new ConcurrentLinkedQueue<>();
+    io.vertx.core.http.HttpClient h2 = null;
+    try (java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      Thread acceptor = new Thread(() -> {
+        while (!server.isClosed()) {
+          try {
+            java.net.Socket s = server.accept();
+            new Thread(() -> answerOnceThenDrop(s, heads, answered, dropped)).start();
+          } catch (java.io.IOException e) {
+            return;
+          }
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      try (GatewayFixture g = GatewayFixture.start("""
+          service_routes:
+            kept:
+              prefix: /kept
+              service_url: ${URL}
+            unkept:
+              prefix: /unkept
+              service_url: ${URL}
+              retry:
+                max_replay_body: 0
+          network_optimization:
+            connection_pooling:
+              min_size: 0
+          """, Map.of("URL", "http://127.0.0.1:" + server.getLocalPort()))) {
+        h2 = upstream.vertx().createHttpClient(new io.vertx.core.http.HttpClientOptions()
+            .setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+        io.vertx.core.http.HttpClient client = h2;
+        for (String route : List.of("/kept/", "/unkept/")) {
+          for (int i = 0; i < 10; i++) {
+            String uri = route + i;
+            String got = TestUpstream.await(client.request(io.vertx.core.http.HttpMethod.GET, g.port(), "127.0.0.1", uri)
+                .compose(req -> req.send())
+                .compose(resp -> resp.body().map(b -> resp.version() + " " + resp.statusCode() + " " + b)));
+            assertThat(got).as(uri).isEqualTo("HTTP_2 200 ok");
+          }
+        }
+        assertThat(answered.get()).isEqualTo(20);
+        assertThat(dropped.get()).as("the service did drop reused connections").isGreaterThan(0);
+        assertThat(heads).hasSize(20 + dropped.get());
+        assertThat(heads).allSatisfy(h -> assertThat(h.toLowerCase(java.util.Locale.ROOT))
+            .startsWith("get ").doesNotContain("transfer-encoding").doesNotContain("content-length"));
+      }
+    } finally {
+      if (h2 != null) {
+        TestUpstream.await(h2.close());
+      }
+    }
+  }
+
+  /** Answers the first request of a connection and closes it when a second one arrives on it. */
+  private static void answerOnceThenDrop(java.net.Socket s, ConcurrentLinkedQueue<String> heads, AtomicInteger answered,
+                                         AtomicInteger dropped) {
+    try (s) {
+      java.io.InputStream in = s.getInputStream();
+      String head = readHead(in);
+      if (head == null) {
+        return;
+      }
+      heads.add(head);
+      answered.incrementAndGet();
+      s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream().flush();
+      head = readHead(in);
+      if (head != null) {
+        heads.add(head);
+        dropped.incrementAndGet();
+      }
+    } catch (java.io.IOException ignored) {
+      // the test's service; what the gateway answers is asserted
+    }
+  }
+
+  /** A request head up to its blank line, or null at the end of the stream. */
+  private static String readHead(java.io.InputStream in) throws java.io.IOException {
+    StringBuilder b = new StringBuilder();
+    int c;
+    while ((c = in.read()) >= 0) {
+      b.append((char) c);
+      if (b.length() >= 4 && b.substring(b.length() - 4).equals("\r\n\r\n")) {
+        return b.toString();
+      }
+    }
+    return null;
+  }
+
+  @Test
   void theServerAdvertisesItsConfiguredLimits() throws Exception {
     try (RawHttp2Client c = new RawHttp2Client(clear.port())) {
       await().atMost(Duration.ofSeconds(10)).until(() -> c.serverSettings() != null);
