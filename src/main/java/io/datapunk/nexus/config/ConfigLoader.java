@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.datapunk.nexus.observability.ObservabilityConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,6 +69,7 @@ public final class ConfigLoader {
     CompressionConfig compression = CompressionConfig.read(network.section("compression"));
     network.finish();
     RedisConfig redis = RedisConfig.read(top.section("redis"));
+    ObservabilityConfig observability = ObservabilityConfig.read(top.section("observability"));
     top.finish();
     if (server.port() != 0 && server.port() == admin.port()) {
       errors.add("admin.port: " + admin.port() + " (expected: a port other than server.port)");
@@ -75,6 +77,6 @@ public final class ConfigLoader {
     if (!errors.isEmpty()) {
       throw new ConfigException(errors);
     }
-    return new NexusConfig(server, admin, List.copyOf(routes), pool, compression, redis, discovery);
+    return new NexusConfig(server, admin, List.copyOf(routes), pool, compression, redis, discovery, observability);
   }
 }

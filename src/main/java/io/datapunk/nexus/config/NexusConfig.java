@@ -1,5 +1,6 @@
 package io.datapunk.nexus.config;
 
+import io.datapunk.nexus.observability.ObservabilityConfig;
 import java.util.List;
 
 /**
@@ -13,12 +14,20 @@ import java.util.List;
  * @param compression {@code network_optimization.compression:}
  * @param redis {@code redis:} the shared Redis Cluster (disabled when it lists no nodes)
  * @param discovery {@code discovery:} (static instances or Consul)
+ * @param observability {@code observability:} (metrics, access and audit logs, dashboard)
  */
 public record NexusConfig(ServerConfig server, AdminConfig admin, List<RouteConfig> routes, PoolConfig pool,
-                          CompressionConfig compression, RedisConfig redis, DiscoveryConfig discovery) {
-  /** A configuration with static discovery. */
+                          CompressionConfig compression, RedisConfig redis, DiscoveryConfig discovery,
+                          ObservabilityConfig observability) {
+  /** A configuration with static discovery and the default observability settings. */
   public NexusConfig(ServerConfig server, AdminConfig admin, List<RouteConfig> routes, PoolConfig pool,
                      CompressionConfig compression, RedisConfig redis) {
-    this(server, admin, routes, pool, compression, redis, DiscoveryConfig.defaults());
+    this(server, admin, routes, pool, compression, redis, DiscoveryConfig.defaults(), ObservabilityConfig.defaults());
+  }
+
+  /** A configuration with the default observability settings. */
+  public NexusConfig(ServerConfig server, AdminConfig admin, List<RouteConfig> routes, PoolConfig pool,
+                     CompressionConfig compression, RedisConfig redis, DiscoveryConfig discovery) {
+    this(server, admin, routes, pool, compression, redis, discovery, ObservabilityConfig.defaults());
   }
 }

@@ -1,5 +1,6 @@
 package io.datapunk.nexus.pipeline;
 
+import io.datapunk.nexus.observability.TraceContext;
 import io.datapunk.nexus.routing.Route;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -25,6 +26,9 @@ public final class Exchange {
   private long upstreamStartNanos;
   private long upstreamHeadNanos;
   private boolean completed;
+  private TraceContext trace;
+  private String upstreamInstance;
+  private String cacheResult;
 
   Exchange(HttpServerRequest request, String requestId, long startNanos, ExchangeListener[] listeners) {
     this(request, requestId, startNanos, listeners, ResponseEncoder.IDENTITY);
@@ -126,8 +130,43 @@ public final class Exchange {
     retries++;
   }
 
+  /** Marks the first upstream attempt; listeners hear of it (in-flight counts). */
   public void upstreamStarted(long nanos) {
     upstreamStartNanos = nanos;
+    for (ExchangeListener l : listeners) {
+      l.onUpstreamStart(this);
+    }
+  }
+
+  /** Whether an upstream call was started for this exchange. */
+  public boolean upstreamCalled() {
+    return upstreamStartNanos != 0;
+  }
+
+  /** The W3C trace context: the client's trace continued with a new span for the gateway, or a new trace. */
+  public TraceContext trace() {
+    if (trace == null) {
+      trace = TraceContext.from(request.getHeader(TraceContext.TRACEPARENT));
+    }
+    return trace;
+  }
+
+  /** The instance ({@code host:port}) the last upstream attempt went to, or null before any. */
+  public String upstreamInstance() {
+    return upstreamInstance;
+  }
+
+  public void upstreamInstance(String address) {
+    this.upstreamInstance = address;
+  }
+
+  /** The cache's verdict for the access log ({@code HIT}, {@code MISS}, {@code STALE}...), or null when no cache ran. */
+  public String cacheResult() {
+    return cacheResult;
+  }
+
+  public void cacheResult(String result) {
+    this.cacheResult = result;
   }
 
   public void upstreamHeadReceived(long nanos) {

@@ -13,7 +13,9 @@ public enum GatewayError {
   SERVICE_DOWN(502, "service_down"),
   UNAVAILABLE(503, "unavailable"),
   TIMEOUT(504, "timeout"),
-  INTERNAL(500, "internal");
+  INTERNAL(500, "internal"),
+  /** Admin plane only: an admin endpoint whose capability is not part of this build (yet). */
+  NOT_IMPLEMENTED(501, "not_implemented");
 
   private final int status;
   private final String code;

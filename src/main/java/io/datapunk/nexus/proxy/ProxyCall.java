@@ -1,6 +1,7 @@
 package io.datapunk.nexus.proxy;
 
 import io.datapunk.nexus.discovery.Instance;
+import io.datapunk.nexus.observability.TraceContext;
 import io.datapunk.nexus.pipeline.Exchange;
 import io.datapunk.nexus.pipeline.Filter;
 import io.datapunk.nexus.pipeline.GatewayError;
@@ -195,6 +196,15 @@ final class ProxyCall implements Handler<Long>, WriteStream<Buffer> {
     HopByHop.copy(request.headers(), headers, ForwardedHeaders.WRITTEN);
     ForwardedHeaders.add(request, headers);
     headers.set(RequestIds.HEADER, exchange.requestId());
+    TraceContext trace = exchange.trace();
+    headers.set(TraceContext.TRACEPARENT, trace.traceparent());
+    if (!trace.continued()) {
+      // tracestate belongs to the caller's trace; without a valid traceparent it is dropped.
+      headers.remove(TraceContext.TRACESTATE);
+    }
+    if (instance != null) {
+      exchange.upstreamInstance(instance.url());
+    }
     creq.response().onComplete(r -> onResponse(r, attemptSeq));
     if (!hasBody || (replay != null && replay.complete() && replay.bytes().length() == 0)) {
       creq.end();

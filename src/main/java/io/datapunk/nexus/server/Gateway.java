@@ -1,8 +1,12 @@
 package io.datapunk.nexus.server;
 
+import io.datapunk.nexus.admin.AdminApi;
+import io.datapunk.nexus.admin.AdminServer;
 import io.datapunk.nexus.compress.ResponseCompression;
 import io.datapunk.nexus.config.NexusConfig;
 import io.datapunk.nexus.config.RouteConfig;
+import io.datapunk.nexus.observability.Observability;
+import io.datapunk.nexus.observability.ServiceStates;
 import io.datapunk.nexus.pipeline.ExchangeListener;
 import io.datapunk.nexus.pipeline.Filter;
 import io.datapunk.nexus.pipeline.Pipeline;
@@ -35,12 +39,15 @@ public final class Gateway {
   private final NexusConfig config;
   private final UpstreamServices services;
   private final Pipeline pipeline;
+  private final Observability observability;
   private int port;
   private AdminServer admin;
   private volatile boolean ready;
 
-  private Gateway(Vertx vertx, NexusConfig config, UpstreamServices services, Pipeline pipeline) {
+  private Gateway(Vertx vertx, NexusConfig config, UpstreamServices services, Pipeline pipeline,
+                  Observability observability) {
     this.vertx = vertx;
+    this.observability = observability;
     this.config = config;
     this.services = services;
     this.pipeline = pipeline;
@@ -53,18 +60,27 @@ public final class Gateway {
 
   /** As {@link #start(NexusConfig)}, with the clock of the circuit breakers (tests move it by hand). */
   public static Future<Gateway> start(NexusConfig config, Clock clock) {
+    Observability observability;
+    try {
+      observability = Observability.create(config);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
     Vertx vertx = Vertx.builder()
         .with(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(config.server().eventLoops())
             .setBlockedThreadCheckInterval(2).setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS))
         .build();
     UpstreamServices services = UpstreamServices.create(vertx, config, clock);
+    // The dashboard, /admin/breakers, nexus status and the service gauges read the resilience
+    // capability's view of instances, health and breakers.
+    observability.metrics().serviceStates(() -> serviceStates(services.snapshot()));
     List<Route> routes = new ArrayList<>();
     for (RouteConfig rc : config.routes()) {
-      routes.add(new Route(rc, filters(rc, config), services.upstream(rc.name())));
+      routes.add(new Route(rc, filters(rc, config, observability), services.upstream(rc.name())));
     }
-    List<ExchangeListener> listeners = List.of();
+    List<ExchangeListener> listeners = observability.listeners();
     Pipeline pipeline = new Pipeline(new RouteTable(routes), listeners, ResponseCompression.of(config.compression()));
-    Gateway gateway = new Gateway(vertx, config, services, pipeline);
+    Gateway gateway = new Gateway(vertx, config, services, pipeline, observability);
     // On failure Vert.x is closed from outside its event loops (a close started on one of them never completes).
     return Future.fromCompletionStage(gateway.listen().toCompletionStage()
         .handle((g, e) -> e)
@@ -74,17 +90,39 @@ public final class Gateway {
           }
           LOG.error("nexus could not start: {}", e.toString());
           return vertx.close().toCompletionStage().handle((v, x) -> {
+            observability.close();
             throw new java.util.concurrent.CompletionException(e);
           });
         }));
   }
 
-  static Filter[] filters(RouteConfig route, NexusConfig config) {
+  /** The resilience capability's snapshot as the observability view (breaker "disabled" reads "none"). */
+  static List<ServiceStates.ServiceState> serviceStates(List<ServiceState> snapshot) {
+    List<ServiceStates.ServiceState> out = new ArrayList<>(snapshot.size());
+    for (ServiceState s : snapshot) {
+      List<ServiceStates.InstanceState> instances = new ArrayList<>(s.instances().size());
+      boolean available = false;
+      for (ServiceState.InstanceState i : s.instances()) {
+        String address = i.url().replaceFirst("^[a-z]+://", "").replaceFirst("/.*$", "");
+        instances.add(new ServiceStates.InstanceState(address, i.available()));
+        available |= i.available();
+      }
+      String breaker = switch (s.breaker().state()) {
+        case "closed", "open", "half_open" -> s.breaker().state();
+        case "forced_open" -> "open";
+        default -> ServiceStates.NO_BREAKER;
+      };
+      out.add(new ServiceStates.ServiceState(s.name(), available, breaker, instances));
+    }
+    return out;
+  }
+
+  static Filter[] filters(RouteConfig route, NexusConfig config, Observability observability) {
     List<RouteFilterFactory> ordered = new ArrayList<>(FILTERS);
     ordered.sort(Comparator.comparing(RouteFilterFactory::stage));
     List<Filter> out = new ArrayList<>();
     for (RouteFilterFactory f : ordered) {
-      Filter filter = f.create(route, config);
+      Filter filter = f.create(route, config, observability);
       if (filter != null) {
         out.add(filter);
       }
@@ -107,7 +145,8 @@ public final class Gateway {
           port = listeners.get(0).actualPort();
           return null;
         })
-        .compose(v -> AdminServer.start(vertx, config.admin(), () -> ready, () -> ServiceState.toJson(services())))
+        .compose(v -> AdminServer.start(vertx, config.admin(), () -> ready,
+            new AdminApi(this::config, pipeline::routes, observability, () -> ServiceState.toJson(services()))))
         .compose(a -> {
           admin = a;
           return warm;
@@ -138,6 +177,11 @@ public final class Gateway {
     return vertx;
   }
 
+  /** The gateway's metrics, logs, recent errors and admin hooks. */
+  public Observability observability() {
+    return observability;
+  }
+
   /** The services behind the routes: instances, their health, breakers and retries (a snapshot). */
   public List<ServiceState> services() {
     return services.snapshot();
@@ -155,6 +199,7 @@ public final class Gateway {
     // completion to a loop that no longer runs.
     return Future.fromCompletionStage(services.stop().toCompletionStage()
         .exceptionally(e -> null)
-        .thenComposeAsync(v -> vertx.close().toCompletionStage()));
+        .thenComposeAsync(v -> vertx.close().toCompletionStage())
+        .whenComplete((v, e) -> observability.close())); // then the logs are written out and closed
   }
 }
