@@ -49,6 +49,12 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println("  curl -s " + base + "/storage/fail                          # 502: the service drops the connection");
     System.out.println("  curl -s " + base + "/nowhere                               # 404: no route");
     System.out.println("  curl -s http://localhost:" + gateway.adminPort() + "/health/ready");
+    String admin = "http://localhost:" + gateway.adminPort();
+    String token = config.admin().token();
+    System.out.println("  curl -s -H 'Authorization: Bearer " + token + "' " + admin + "/admin/summary");
+    System.out.println();
+    System.out.println("Dashboard: " + admin + "/#token=" + token + "   (admin token: " + token + ")");
+    System.out.println("Metrics:   " + admin + "/metrics        Access log: JSON lines on stdout");
     System.out.println();
     System.out.println("Ctrl-C stops the demo.");
     Runtime.getRuntime().addShutdownHook(new Thread(services::close));

@@ -31,6 +31,9 @@ public final class Observability implements AutoCloseable {
     this.config = config.observability();
     this.health = new PassiveHealth(config.routes());
     this.metrics = new Metrics(health);
+    for (io.datapunk.nexus.config.RouteConfig r : config.routes()) {
+      metrics.route(r.name());
+    }
     this.recentErrors = new RecentErrors(this.config.recentErrors());
     this.history = new TrafficHistory(metrics, recentErrors, this.config.history());
     ObservabilityConfig.LogConfig a = this.config.accessLog();
