@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import io.datapunk.nexus.testing.GatewayFixture;
+import io.datapunk.nexus.testing.Http1;
 import io.datapunk.nexus.testing.Scrape;
 import io.datapunk.nexus.testing.TestUpstream;
 import java.net.http.HttpRequest;
@@ -58,8 +59,12 @@ class MetricsIT {
     lake.close();
   }
 
+  static HttpResponse<String> get(GatewayFixture g, String path) {
+    return Http1.get(g.uri(path));
+  }
+
   Scrape scrape() {
-    HttpResponse<String> r = gw.send(HttpRequest.newBuilder(gw.adminUri("/metrics")).GET().build());
+    HttpResponse<String> r = Http1.send(HttpRequest.newBuilder(gw.adminUri("/metrics")).GET().build());
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
     return new Scrape(r.body());
@@ -76,16 +81,16 @@ class MetricsIT {
     assertThat(before.value("nexus_requests_total", "route", "dead", "status", "5xx")).isEqualTo(0.0);
 
     for (int i = 0; i < 10; i++) {
-      assertThat(gw.get("/storage/items").statusCode()).isEqualTo(200);
+      assertThat(get(gw, "/storage/items").statusCode()).isEqualTo(200);
     }
     for (int i = 0; i < 5; i++) {
-      assertThat(gw.get("/storage/status/503").statusCode()).isEqualTo(503);
+      assertThat(get(gw, "/storage/status/503").statusCode()).isEqualTo(503);
     }
     for (int i = 0; i < 3; i++) {
-      assertThat(gw.get("/dead/x").statusCode()).isEqualTo(502);
+      assertThat(get(gw, "/dead/x").statusCode()).isEqualTo(502);
     }
     for (int i = 0; i < 2; i++) {
-      assertThat(gw.get("/nowhere").statusCode()).isEqualTo(404);
+      assertThat(get(gw, "/nowhere").statusCode()).isEqualTo(404);
     }
     Metrics metrics = gw.gateway.observability().metrics();
     CacheMetrics.RouteCache cache = metrics.cache().route("lake");
@@ -140,8 +145,8 @@ class MetricsIT {
   @Test
   void labelsNeverCarryRawPathsOrClientData() {
     for (int i = 0; i < 5; i++) {
-      gw.get("/storage/user-" + i + "?id=" + i);
-      gw.get("/random-" + i);
+      get(gw, "/storage/user-" + i + "?id=" + i);
+      get(gw, "/random-" + i);
     }
     await().atMost(Duration.ofSeconds(10)).until(() -> !scrape().text().isEmpty());
     Scrape s = scrape();
@@ -170,8 +175,8 @@ class MetricsIT {
             service_url: ${LAKE}
         """, Map.of("LAKE", lake.url()))) {
       assertThat(off.gateway.observability().listeners()).isEmpty();
-      assertThat(off.get("/storage/x").statusCode()).isEqualTo(200);
-      Scrape s = new Scrape(off.send(HttpRequest.newBuilder(off.adminUri("/metrics")).GET().build()).body());
+      assertThat(get(off, "/storage/x").statusCode()).isEqualTo(200);
+      Scrape s = new Scrape(Http1.send(HttpRequest.newBuilder(off.adminUri("/metrics")).GET().build()).body());
       assertThat(s.sum("nexus_requests_total")).isEqualTo(0.0);
       assertThat(s.has("jvm_memory_used_bytes")).isTrue();
     }
