@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  */
 final class ConfigView {
   static final String REDACTED = "(redacted)";
-  private static final Pattern SECRET_NAME = Pattern.compile("(?i).*(token|secret|password|passwd|credential|api_?key|private_?key|^key$).*");
+  private static final Pattern SECRET_NAME = Pattern.compile("(?i).*(token|secret|password|passwd|credential|api_?key|private_?key|(^|_)keys?$).*");
 
   private ConfigView() {}
 

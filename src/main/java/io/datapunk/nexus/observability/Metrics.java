@@ -17,7 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.LinkedHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -32,7 +32,8 @@ public final class Metrics implements AutoCloseable {
   public static final String UNMATCHED = "unmatched";
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final Map<String, RouteMeters> routes = new ConcurrentHashMap<>();
+  /** Copied on write (routes are added at start and on reload only), so reads are a plain map lookup, in config order. */
+  private volatile Map<String, RouteMeters> routes = Map.of();
   private final CacheMetrics cache;
   private final JvmGcMetrics gc = new JvmGcMetrics();
   private final MultiGauge serviceAvailable;
@@ -50,7 +51,6 @@ public final class Metrics implements AutoCloseable {
     new UptimeMetrics().bindTo(registry);
     new FileDescriptorMetrics().bindTo(registry);
     cache = new CacheMetrics(registry);
-    route(UNMATCHED);
     serviceAvailable = MultiGauge.builder("nexus.service.available")
         .description("1 when at least one instance of the service may take traffic (proposal: service_availability)")
         .register(registry);
@@ -67,7 +67,18 @@ public final class Metrics implements AutoCloseable {
   /** The meters of a route (created on first use, so routes added by a reload get theirs). */
   public RouteMeters route(String name) {
     RouteMeters m = routes.get(name);
-    return m != null ? m : routes.computeIfAbsent(name, n -> new RouteMeters(n, registry));
+    return m != null ? m : addRoute(name);
+  }
+
+  private synchronized RouteMeters addRoute(String name) {
+    RouteMeters m = routes.get(name);
+    if (m == null) {
+      Map<String, RouteMeters> copy = new LinkedHashMap<>(routes);
+      m = new RouteMeters(name, registry);
+      copy.put(name, m);
+      routes = copy;
+    }
+    return m;
   }
 
   Iterable<RouteMeters> routes() {

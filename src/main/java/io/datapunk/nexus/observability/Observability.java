@@ -34,6 +34,7 @@ public final class Observability implements AutoCloseable {
     for (io.datapunk.nexus.config.RouteConfig r : config.routes()) {
       metrics.route(r.name());
     }
+    metrics.route(Metrics.UNMATCHED);
     this.recentErrors = new RecentErrors(this.config.recentErrors());
     this.history = new TrafficHistory(metrics, recentErrors, this.config.history());
     ObservabilityConfig.LogConfig a = this.config.accessLog();
