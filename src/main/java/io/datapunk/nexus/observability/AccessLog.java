@@ -6,7 +6,6 @@ import io.datapunk.nexus.pipeline.GatewayError;
 import io.datapunk.nexus.routing.Route;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
-import java.time.Instant;
 
 /**
  * The access log: one JSON line per request. On the event loop it only copies a dozen values that
@@ -42,8 +41,10 @@ public final class AccessLog implements ExchangeListener {
                long upstreamNanos, String cache, int retries, String error, boolean completed)
       implements LogWriter.Line {
     @Override
-    public void appendJson(StringBuilder b) {
-      b.append("{\"time\":\"").append(Instant.ofEpochMilli(epochMillis)).append("\",\"log\":\"access\",\"request_id\":");
+    public void appendJson(StringBuilder b, LogWriter writer) {
+      b.append("{\"time\":\"");
+      writer.time(b, epochMillis);
+      b.append("\",\"log\":\"access\",\"request_id\":");
       LogWriter.string(b, requestId);
       b.append(",\"trace_id\":\"").append(traceId).append("\",\"span_id\":\"").append(spanId).append("\",\"client\":");
       LogWriter.string(b, client);

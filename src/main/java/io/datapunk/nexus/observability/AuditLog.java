@@ -5,7 +5,6 @@ import io.datapunk.nexus.pipeline.ExchangeListener;
 import io.datapunk.nexus.pipeline.GatewayError;
 import io.datapunk.nexus.routing.Route;
 import io.vertx.core.net.SocketAddress;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -68,8 +67,10 @@ public final class AuditLog implements ExchangeListener {
   record Event(long epochMillis, String event, String client, String requestId, Map<String, String> details)
       implements LogWriter.Line {
     @Override
-    public void appendJson(StringBuilder b) {
-      b.append("{\"time\":\"").append(Instant.ofEpochMilli(epochMillis)).append("\",\"log\":\"audit\",\"event\":");
+    public void appendJson(StringBuilder b, LogWriter writer) {
+      b.append("{\"time\":\"");
+      writer.time(b, epochMillis);
+      b.append("\",\"log\":\"audit\",\"event\":");
       LogWriter.string(b, event);
       b.append(",\"client\":");
       LogWriter.string(b, client);

@@ -31,7 +31,7 @@ public final class LogWriter implements AutoCloseable {
 
   /** One line: writes itself as JSON (without the newline). */
   public interface Line {
-    void appendJson(StringBuilder b);
+    void appendJson(StringBuilder b, LogWriter writer);
   }
 
   private final String name;
@@ -118,7 +118,7 @@ public final class LogWriter implements AutoCloseable {
       for (Line line : batch) {
         b.setLength(0);
         try {
-          line.appendJson(b);
+          line.appendJson(b, this);
           b.append('\n');
           out.append(b);
           written.increment();
@@ -158,6 +158,31 @@ public final class LogWriter implements AutoCloseable {
         // nothing left to do
       }
     }
+  }
+
+  private long cachedSecond = Long.MIN_VALUE;
+  private String cachedPrefix;
+
+  /**
+   * Appends an epoch-millisecond time as ISO-8601 UTC ({@code 2025-01-31T12:00:00.123Z}); the text up
+   * to the second is kept between calls. Called only from the writer thread.
+   */
+  public void time(StringBuilder b, long epochMillis) {
+    long second = Math.floorDiv(epochMillis, 1000);
+    if (second != cachedSecond) {
+      String full = java.time.Instant.ofEpochSecond(second).toString(); // 2025-01-31T12:00:00Z
+      cachedPrefix = full.substring(0, full.length() - 1) + '.';
+      cachedSecond = second;
+    }
+    int ms = (int) Math.floorMod(epochMillis, 1000);
+    b.append(cachedPrefix);
+    if (ms < 100) {
+      b.append('0');
+    }
+    if (ms < 10) {
+      b.append('0');
+    }
+    b.append(ms).append('Z');
   }
 
   /** Appends {@code s} as a JSON string (quoted and escaped), or {@code null}. */

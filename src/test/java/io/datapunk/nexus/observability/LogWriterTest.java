@@ -19,7 +19,7 @@ class LogWriterTest {
     try (LogWriter w = LogWriter.open("test", file.toString(), 16)) {
       for (int i = 0; i < 5; i++) {
         int n = i;
-        assertThat(w.offer(b -> {
+        assertThat(w.offer((b, x) -> {
           b.append("{\"n\":").append(n).append(",\"s\":");
           LogWriter.string(b, "a\"b\\c\nd\u0001\u2028");
           b.append('}');
@@ -40,7 +40,7 @@ class LogWriterTest {
     java.util.concurrent.atomic.AtomicInteger entered = new java.util.concurrent.atomic.AtomicInteger();
     try (LogWriter w = LogWriter.open("test", fifo.toString(), 16)) {
       // The first line blocks the writer thread, as a stuck disk or pipe would.
-      w.offer(b -> {
+      w.offer((b, x) -> {
         entered.incrementAndGet();
         try {
           release.await();
@@ -52,7 +52,7 @@ class LogWriterTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> entered.get() == 1);
       int accepted = 0;
       for (int i = 0; i < 100; i++) {
-        if (w.offer(b -> b.append("{}"))) {
+        if (w.offer((b, x) -> b.append("{}"))) {
           accepted++;
         }
       }
@@ -60,6 +60,19 @@ class LogWriterTest {
       assertThat(w.dropped()).isEqualTo(84);
       release.countDown();
       await().atMost(Duration.ofSeconds(10)).until(() -> w.written() == 17);
+    }
+  }
+
+  @Test
+  void timesAreIso8601Utc() throws Exception {
+    try (LogWriter w = LogWriter.open("test", dir.resolve("t.log").toString(), 16)) {
+      StringBuilder b = new StringBuilder();
+      w.time(b, 1_700_000_000_007L);
+      b.append(' ');
+      w.time(b, 1_700_000_000_999L);
+      b.append(' ');
+      w.time(b, 1_700_000_001_050L);
+      assertThat(b.toString()).isEqualTo("2023-11-14T22:13:20.007Z 2023-11-14T22:13:20.999Z 2023-11-14T22:13:21.050Z");
     }
   }
 

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# What metrics + access log cost: two Nexus gateways in the same run, one with
+# observability.metrics and observability.access_log on (the access log written to a file), one with
+# both off (and the audit log off), in front of the same NGINX backend serving 1 KiB. wrk drives each
+# in turn (OFF, ON, OFF, ON, ...), ROUNDS times, and the script prints the median throughput of each and
+# the ratio ON/OFF. Gateways are pinned to PROXY_CPU, NGINX and wrk to BACKEND_CPU, as in bench/run.sh.
+#
+#   bench/observability-overhead.sh            # defaults: 50 connections, 10 s per run, 3 rounds
+#   CONNECTIONS=100 DURATION=15 ROUNDS=5 bench/observability-overhead.sh
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CONNECTIONS="${CONNECTIONS:-50}"
+DURATION="${DURATION:-10}"
+WARMUP="${WARMUP:-5}"
+ROUNDS="${ROUNDS:-3}"
+PROXY_CPU="${PROXY_CPU:-0}"
+BACKEND_CPU="${BACKEND_CPU:-1}"
+NEXUS_JAVA_OPTS="${NEXUS_JAVA_OPTS:--XX:+UseSerialGC -Xms96m -Xmx96m -XX:MaxDirectMemorySize=64m -Xss512k}"
+NGINX_BIN="$(command -v nginx || echo /usr/sbin/nginx)"
+for t in wrk taskset java curl python3; do command -v "$t" >/dev/null || { echo "missing $t" >&2; exit 1; }; done
+[ -f "$ROOT/target/nexus.jar" ] || (cd "$ROOT" && ./mvnw -q -B -DskipTests package)
+
+TMP="$(mktemp -d)"
+chmod 755 "$TMP" # NGINX workers run as nobody when started by root
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+BACKEND_PORT="$(free_port)"
+mkdir -p "$TMP/www/bench"
+head -c 1024 /dev/zero | tr '\0' 'x' >"$TMP/www/bench/1k"
+cat >"$TMP/backend.conf" <<CONF
+worker_processes 1; daemon off; pid $TMP/backend.pid; error_log $TMP/backend-error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off; sendfile on; tcp_nodelay on; keepalive_requests 100000000; keepalive_timeout 75s;
+  client_body_temp_path $TMP/cb; proxy_temp_path $TMP/px; fastcgi_temp_path $TMP/fc; uwsgi_temp_path $TMP/uw; scgi_temp_path $TMP/sc;
+  server { listen 127.0.0.1:$BACKEND_PORT; root $TMP/www; }
+}
+CONF
+taskset -c "$BACKEND_CPU" "$NGINX_BIN" -p "$TMP/" -c "$TMP/backend.conf" >"$TMP/backend.out" 2>&1 &
+PIDS+=($!)
+
+STARTED_PORT=""
+start_nexus() { # name, observability block; sets STARTED_PORT (not in a subshell, so PIDS keeps the pid)
+  local name="$1" port admin
+  port="$(free_port)"; admin="$(free_port)"
+  cat >"$TMP/$name.yaml" <<CONF
+server: {port: $port, event_loops: 1}
+admin: {port: $admin}
+service_routes:
+  bench: {prefix: /bench, service_url: "http://127.0.0.1:$BACKEND_PORT", strip_prefix: false}
+network_optimization:
+  connection_pooling: {min_size: 10, max_size: 100}
+$2
+CONF
+  # shellcheck disable=SC2086
+  taskset -c "$PROXY_CPU" java $NEXUS_JAVA_OPTS -jar "$ROOT/target/nexus.jar" run -c "$TMP/$name.yaml" >"$TMP/$name.out" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 300); do
+    curl -sf "http://127.0.0.1:$admin/health/ready" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  curl -sf "http://127.0.0.1:$port/bench/1k" >/dev/null || { echo "$name did not start:" >&2; cat "$TMP/$name.out" >&2; exit 1; }
+  STARTED_PORT="$port"
+}
+
+start_nexus off "observability: {metrics: {enabled: false}, access_log: {enabled: false}, audit_log: {enabled: false}}"
+OFF_PORT="$STARTED_PORT"
+start_nexus on "observability: {metrics: {enabled: true}, access_log: {enabled: true, path: $TMP/access.log}, audit_log: {enabled: false}}"
+ON_PORT="$STARTED_PORT"
+
+rps() { # port seconds
+  taskset -c "$BACKEND_CPU" wrk -t1 -c"$CONNECTIONS" -d"${2}s" "http://127.0.0.1:$1/bench/1k" | awk '/Requests\/sec/ {print $2}'
+}
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the figures)" >&2
+echo "warming up both gateways (${WARMUP}s each)..." >&2
+rps "$OFF_PORT" "$WARMUP" >/dev/null
+rps "$ON_PORT" "$WARMUP" >/dev/null
+OFF=(); ON=()
+for r in $(seq 1 "$ROUNDS"); do
+  OFF+=("$(rps "$OFF_PORT" "$DURATION")")
+  ON+=("$(rps "$ON_PORT" "$DURATION")")
+  echo "round $r: off ${OFF[-1]} req/s, on ${ON[-1]} req/s" >&2
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+M_OFF="$(median "${OFF[@]}")"; M_ON="$(median "${ON[@]}")"
+LINES="$(wc -l <"$TMP/access.log" | tr -d ' ')"
+DROPPED="$(curl -s "http://127.0.0.1:$(sed -n 's/^admin: {port: \([0-9]*\)}/\1/p' "$TMP/on.yaml")/metrics" | awk '/^nexus_log_dropped_total/ {print $2}')"
+echo
+echo "| gateway | median req/s (1 KiB, $CONNECTIONS connections, ${DURATION}s x $ROUNDS) |"
+echo "|---|---|"
+echo "| metrics + access log off | $M_OFF |"
+echo "| metrics + access log on  | $M_ON |"
+awk -v on="$M_ON" -v off="$M_OFF" 'BEGIN { printf "\nratio on/off: %.3f (cost %.1f%%); access log lines written: '"$LINES"', dropped: '"${DROPPED:-?}"'\n", on/off, (1-on/off)*100 }'
