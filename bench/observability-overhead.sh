@@ -47,6 +47,7 @@ taskset -c "$BACKEND_CPU" "$NGINX_BIN" -p "$TMP/" -c "$TMP/backend.conf" >"$TMP/
 PIDS+=($!)
 
 STARTED_PORT=""
+STARTED_PID=""
 start_nexus() { # name, observability block; sets STARTED_PORT (not in a subshell, so PIDS keeps the pid)
   local name="$1" port admin
   port="$(free_port)"; admin="$(free_port)"
@@ -62,6 +63,7 @@ CONF
   # shellcheck disable=SC2086
   taskset -c "$PROXY_CPU" java $NEXUS_JAVA_OPTS -jar "$ROOT/target/nexus.jar" run -c "$TMP/$name.yaml" >"$TMP/$name.out" 2>&1 &
   PIDS+=($!)
+  STARTED_PID=$!
   for _ in $(seq 1 300); do
     curl -sf "http://127.0.0.1:$admin/health/ready" >/dev/null 2>&1 && break
     sleep 0.1
@@ -71,30 +73,45 @@ CONF
 }
 
 start_nexus off "observability: {metrics: {enabled: false}, access_log: {enabled: false}, audit_log: {enabled: false}}"
-OFF_PORT="$STARTED_PORT"
+OFF_PORT="$STARTED_PORT"; OFF_PID="$STARTED_PID"
 start_nexus on "observability: {metrics: {enabled: true}, access_log: {enabled: true, path: $TMP/access.log}, audit_log: {enabled: false}}"
-ON_PORT="$STARTED_PORT"
+ON_PORT="$STARTED_PORT"; ON_PID="$STARTED_PID"
 
-rps() { # port seconds
-  taskset -c "$BACKEND_CPU" wrk -t1 -c"$CONNECTIONS" -d"${2}s" "http://127.0.0.1:$1/bench/1k" | awk '/Requests\/sec/ {print $2}'
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TICKS="$(getconf CLK_TCK)"
+# One wrk run: prints "req/s cpu-seconds-per-10k-requests" (the gateway's own CPU time, from /proc, is
+# far less disturbed by other work on the machine than throughput is).
+rps() { # port seconds pid
+  local before after out
+  before="$(cpu_ticks "$3")"
+  out="$(taskset -c "$BACKEND_CPU" wrk -t1 -c"$CONNECTIONS" -d"${2}s" "http://127.0.0.1:$1/bench/1k")"
+  after="$(cpu_ticks "$3")"
+  echo "$out" | awk -v b="$before" -v a="$after" -v t="$TICKS" '
+    /requests in/ {n=$1} /Requests\/sec/ {r=$2}
+    END {printf "%s %.4f\n", r, (n > 0 ? (a - b) / t / n * 10000 : 0)}'
 }
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the figures)" >&2
 echo "warming up both gateways (${WARMUP}s each)..." >&2
-rps "$OFF_PORT" "$WARMUP" >/dev/null
-rps "$ON_PORT" "$WARMUP" >/dev/null
-OFF=(); ON=()
+rps "$OFF_PORT" "$WARMUP" "$OFF_PID" >/dev/null
+rps "$ON_PORT" "$WARMUP" "$ON_PID" >/dev/null
+OFF=(); ON=(); OFF_CPU=(); ON_CPU=()
 for r in $(seq 1 "$ROUNDS"); do
-  OFF+=("$(rps "$OFF_PORT" "$DURATION")")
-  ON+=("$(rps "$ON_PORT" "$DURATION")")
-  echo "round $r: off ${OFF[-1]} req/s, on ${ON[-1]} req/s" >&2
+  read -r a b <<<"$(rps "$OFF_PORT" "$DURATION" "$OFF_PID")"; OFF+=("$a"); OFF_CPU+=("$b")
+  read -r a b <<<"$(rps "$ON_PORT" "$DURATION" "$ON_PID")"; ON+=("$a"); ON_CPU+=("$b")
+  echo "round $r: off ${OFF[-1]} req/s (${OFF_CPU[-1]} CPU s/10k), on ${ON[-1]} req/s (${ON_CPU[-1]} CPU s/10k)" >&2
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 M_OFF="$(median "${OFF[@]}")"; M_ON="$(median "${ON[@]}")"
+C_OFF="$(median "${OFF_CPU[@]}")"; C_ON="$(median "${ON_CPU[@]}")"
 LINES="$(wc -l <"$TMP/access.log" | tr -d ' ')"
 DROPPED="$(curl -s "http://127.0.0.1:$(sed -n 's/^admin: {port: \([0-9]*\)}/\1/p' "$TMP/on.yaml")/metrics" | awk '/^nexus_log_dropped_total/ {print $2}')"
 echo
-echo "| gateway | median req/s (1 KiB, $CONNECTIONS connections, ${DURATION}s x $ROUNDS) |"
-echo "|---|---|"
-echo "| metrics + access log off | $M_OFF |"
-echo "| metrics + access log on  | $M_ON |"
-awk -v on="$M_ON" -v off="$M_OFF" 'BEGIN { printf "\nratio on/off: %.3f (cost %.1f%%); access log lines written: '"$LINES"', dropped: '"${DROPPED:-?}"'\n", on/off, (1-on/off)*100 }'
+echo "| gateway | median req/s | median gateway CPU s per 10k requests | (1 KiB, $CONNECTIONS connections, ${DURATION}s x $ROUNDS)"
+echo "|---|---|---|"
+echo "| metrics + access log off | $M_OFF | $C_OFF |"
+echo "| metrics + access log on  | $M_ON | $C_ON |"
+awk -v on="$M_ON" -v off="$M_OFF" -v con="$C_ON" -v coff="$C_OFF" 'BEGIN {
+  printf "\nthroughput on/off: %.3f (cost %.1f%%)\n", on/off, (1-on/off)*100
+  if (coff > 0) printf "CPU per request on/off: %.3f (a CPU-bound gateway on one core: throughput cost %.1f%%)\n", con/coff, (1-coff/con)*100
+}'
+echo "access log lines written: $LINES, dropped: ${DROPPED:-?}; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
