@@ -5,14 +5,14 @@
 # in turn (OFF, ON, OFF, ON, ...), ROUNDS times, and the script prints the median throughput of each and
 # the ratio ON/OFF. Gateways are pinned to PROXY_CPU, NGINX and wrk to BACKEND_CPU, as in bench/run.sh.
 #
-#   bench/observability-overhead.sh            # defaults: 50 connections, 10 s per run, 3 rounds
+#   bench/observability-overhead.sh            # defaults: 50 connections, 6 s per run, 7 rounds, 10 s warm-up
 #   CONNECTIONS=100 DURATION=15 ROUNDS=5 bench/observability-overhead.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CONNECTIONS="${CONNECTIONS:-50}"
-DURATION="${DURATION:-10}"
-WARMUP="${WARMUP:-5}"
-ROUNDS="${ROUNDS:-3}"
+DURATION="${DURATION:-6}"
+WARMUP="${WARMUP:-10}"
+ROUNDS="${ROUNDS:-7}"
 PROXY_CPU="${PROXY_CPU:-0}"
 BACKEND_CPU="${BACKEND_CPU:-1}"
 NEXUS_JAVA_OPTS="${NEXUS_JAVA_OPTS:--XX:+UseSerialGC -Xms96m -Xmx96m -XX:MaxDirectMemorySize=64m -Xss512k}"
@@ -74,7 +74,9 @@ CONF
 
 start_nexus off "observability: {metrics: {enabled: false}, access_log: {enabled: false}, audit_log: {enabled: false}}"
 OFF_PORT="$STARTED_PORT"; OFF_PID="$STARTED_PID"
-start_nexus on "observability: {metrics: {enabled: true}, access_log: {enabled: true, path: $TMP/access.log}, audit_log: {enabled: false}}"
+# ON_OBSERVABILITY replaces the "on" gateway's observability block (for example to measure one part alone).
+ON_DEFAULT="observability: {metrics: {enabled: true}, access_log: {enabled: true, path: $TMP/access.log}, audit_log: {enabled: false}}"
+start_nexus on "${ON_OBSERVABILITY:-$ON_DEFAULT}"
 ON_PORT="$STARTED_PORT"; ON_PID="$STARTED_PID"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -103,7 +105,14 @@ done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 M_OFF="$(median "${OFF[@]}")"; M_ON="$(median "${ON[@]}")"
 C_OFF="$(median "${OFF_CPU[@]}")"; C_ON="$(median "${ON_CPU[@]}")"
-LINES="$(wc -l <"$TMP/access.log" | tr -d ' ')"
+# Paired ratios (each ON run against the OFF run just before it) cancel slow drifts in machine load.
+PAIRED=(); PAIRED_CPU=()
+for i in "${!ON[@]}"; do
+  PAIRED+=("$(awk -v a="${ON[$i]}" -v b="${OFF[$i]}" 'BEGIN {print (b > 0 ? a / b : 0)}')")
+  PAIRED_CPU+=("$(awk -v a="${ON_CPU[$i]}" -v b="${OFF_CPU[$i]}" 'BEGIN {print (b > 0 ? a / b : 0)}')")
+done
+P_RPS="$(median "${PAIRED[@]}")"; P_CPU="$(median "${PAIRED_CPU[@]}")"
+LINES="$( [ -f "$TMP/access.log" ] && wc -l <"$TMP/access.log" | tr -d ' ' || echo 0)"
 DROPPED="$(curl -s "http://127.0.0.1:$(sed -n 's/^admin: {port: \([0-9]*\)}/\1/p' "$TMP/on.yaml")/metrics" | awk '/^nexus_log_dropped_total/ {print $2}')"
 echo
 echo "| gateway | median req/s | median gateway CPU s per 10k requests | (1 KiB, $CONNECTIONS connections, ${DURATION}s x $ROUNDS)"
@@ -114,4 +123,5 @@ awk -v on="$M_ON" -v off="$M_OFF" -v con="$C_ON" -v coff="$C_OFF" 'BEGIN {
   printf "\nthroughput on/off: %.3f (cost %.1f%%)\n", on/off, (1-on/off)*100
   if (coff > 0) printf "CPU per request on/off: %.3f (a CPU-bound gateway on one core: throughput cost %.1f%%)\n", con/coff, (1-coff/con)*100
 }'
+awk -v r="$P_RPS" -v c="$P_CPU" 'BEGIN { printf "median of paired ratios: throughput on/off %.3f (cost %.1f%%), CPU per request on/off %.3f\n", r, (1-r)*100, c }'
 echo "access log lines written: $LINES, dropped: ${DROPPED:-?}; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

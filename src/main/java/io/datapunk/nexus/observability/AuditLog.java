@@ -5,6 +5,7 @@ import io.datapunk.nexus.pipeline.ExchangeListener;
 import io.datapunk.nexus.pipeline.GatewayError;
 import io.datapunk.nexus.routing.Route;
 import io.vertx.core.net.SocketAddress;
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -67,22 +68,13 @@ public final class AuditLog implements ExchangeListener {
   record Event(long epochMillis, String event, String client, String requestId, Map<String, String> details)
       implements LogWriter.Line {
     @Override
-    public void appendJson(StringBuilder b, LogWriter writer) {
-      b.append("{\"time\":\"");
-      writer.time(b, epochMillis);
-      b.append("\",\"log\":\"audit\",\"event\":");
-      LogWriter.string(b, event);
-      b.append(",\"client\":");
-      LogWriter.string(b, client);
-      b.append(",\"request_id\":");
-      LogWriter.string(b, requestId);
+    public void writeJson(JsonOut o) throws IOException {
+      o.raw("{\"time\":\"").time(epochMillis).raw("\",\"log\":\"audit\",\"event\":").string(event)
+          .raw(",\"client\":").string(client).raw(",\"request_id\":").string(requestId);
       for (Map.Entry<String, String> e : details.entrySet()) {
-        b.append(',');
-        LogWriter.string(b, e.getKey());
-        b.append(':');
-        LogWriter.string(b, e.getValue());
+        o.raw(",").string(e.getKey()).raw(":").string(e.getValue());
       }
-      b.append('}');
+      o.raw("}");
     }
   }
 }

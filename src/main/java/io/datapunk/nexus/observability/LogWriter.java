@@ -1,12 +1,8 @@
 package io.datapunk.nexus.observability;
 
-import java.io.BufferedWriter;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,22 +27,24 @@ public final class LogWriter implements AutoCloseable {
 
   /** One line: writes itself as JSON (without the newline). */
   public interface Line {
-    void appendJson(StringBuilder b, LogWriter writer);
+    void writeJson(JsonOut out) throws IOException;
   }
 
   private final String name;
   private final ArrayBlockingQueue<Line> queue;
   private final LongAdder dropped = new LongAdder();
   private final LongAdder written = new LongAdder();
-  private final Writer out;
+  private final OutputStream stream;
+  private final JsonOut out;
   private final boolean closeOut;
   private final Thread thread;
   private volatile boolean closing;
 
-  private LogWriter(String name, int capacity, Writer out, boolean closeOut) {
+  private LogWriter(String name, int capacity, OutputStream stream, boolean closeOut) {
     this.name = name;
     this.queue = new ArrayBlockingQueue<>(capacity);
-    this.out = out;
+    this.stream = stream;
+    this.out = new JsonOut(stream);
     this.closeOut = closeOut;
     this.thread = new Thread(this::run, "nexus-" + name + "-log");
     thread.setDaemon(true);
@@ -73,8 +71,7 @@ public final class LogWriter implements AutoCloseable {
         close = true;
       }
     }
-    Writer w = new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), 64 * 1024);
-    return new LogWriter(name, capacity, w, close);
+    return new LogWriter(name, capacity, stream, close);
   }
 
   public String name() {
@@ -100,7 +97,6 @@ public final class LogWriter implements AutoCloseable {
 
   private void run() {
     List<Line> batch = new ArrayList<>(512);
-    StringBuilder b = new StringBuilder(512);
     boolean pending = false;
     while (true) {
       int n = queue.drainTo(batch, 512);
@@ -116,13 +112,13 @@ public final class LogWriter implements AutoCloseable {
         continue;
       }
       for (Line line : batch) {
-        b.setLength(0);
+        int mark = out.mark();
         try {
-          line.appendJson(b, this);
-          b.append('\n');
-          out.append(b);
+          line.writeJson(out);
+          out.raw("\n");
           written.increment();
         } catch (IOException | RuntimeException e) {
+          out.reset(mark);
           dropped.increment();
           LOG.warn("{} log: a line could not be written ({})", name, e.getClass().getSimpleName());
         }
@@ -150,85 +146,15 @@ public final class LogWriter implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    flush();
+    if (!thread.isAlive()) {
+      flush(); // the writer thread is done: its buffer is ours now
+    }
     if (closeOut) {
       try {
-        out.close();
+        stream.close();
       } catch (IOException ignored) {
         // nothing left to do
       }
     }
-  }
-
-  private long cachedSecond = Long.MIN_VALUE;
-  private String cachedPrefix;
-
-  /**
-   * Appends an epoch-millisecond time as ISO-8601 UTC ({@code 2025-01-31T12:00:00.123Z}); the text up
-   * to the second is kept between calls. Called only from the writer thread.
-   */
-  public void time(StringBuilder b, long epochMillis) {
-    long second = Math.floorDiv(epochMillis, 1000);
-    if (second != cachedSecond) {
-      String full = java.time.Instant.ofEpochSecond(second).toString(); // 2025-01-31T12:00:00Z
-      cachedPrefix = full.substring(0, full.length() - 1) + '.';
-      cachedSecond = second;
-    }
-    int ms = (int) Math.floorMod(epochMillis, 1000);
-    b.append(cachedPrefix);
-    if (ms < 100) {
-      b.append('0');
-    }
-    if (ms < 10) {
-      b.append('0');
-    }
-    b.append(ms).append('Z');
-  }
-
-  /** Appends {@code s} as a JSON string (quoted and escaped), or {@code null}. */
-  public static void string(StringBuilder b, String s) {
-    if (s == null) {
-      b.append("null");
-      return;
-    }
-    b.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> b.append("\\\"");
-        case '\\' -> b.append("\\\\");
-        case '\n' -> b.append("\\n");
-        case '\r' -> b.append("\\r");
-        case '\t' -> b.append("\\t");
-        default -> {
-          if (c < 0x20 || c == 0x2028 || c == 0x2029) {
-            b.append("\\u");
-            String hex = Integer.toHexString(c);
-            b.append("0000", hex.length(), 4).append(hex);
-          } else {
-            b.append(c);
-          }
-        }
-      }
-    }
-    b.append('"');
-  }
-
-  /** Appends milliseconds with microsecond precision ({@code 1.234}), or {@code null} when negative. */
-  public static void millis(StringBuilder b, long nanos) {
-    if (nanos < 0) {
-      b.append("null");
-      return;
-    }
-    long micros = nanos / 1000;
-    b.append(micros / 1000).append('.');
-    long frac = micros % 1000;
-    if (frac < 100) {
-      b.append('0');
-    }
-    if (frac < 10) {
-      b.append('0');
-    }
-    b.append(frac);
   }
 }
