@@ -5,13 +5,13 @@
 # in turn (OFF, ON, OFF, ON, ...), ROUNDS times, and the script prints the median throughput of each and
 # the ratio ON/OFF. Gateways are pinned to PROXY_CPU, NGINX and wrk to BACKEND_CPU, as in bench/run.sh.
 #
-#   bench/observability-overhead.sh            # defaults: 50 connections, 6 s per run, 7 rounds, 10 s warm-up
+#   bench/observability-overhead.sh            # defaults: 50 connections, 6 s per run, 7 rounds, 20 s warm-up (C2 keeps compiling for a while on a busy core)
 #   CONNECTIONS=100 DURATION=15 ROUNDS=5 bench/observability-overhead.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CONNECTIONS="${CONNECTIONS:-50}"
 DURATION="${DURATION:-6}"
-WARMUP="${WARMUP:-10}"
+WARMUP="${WARMUP:-20}"
 ROUNDS="${ROUNDS:-7}"
 PROXY_CPU="${PROXY_CPU:-0}"
 BACKEND_CPU="${BACKEND_CPU:-1}"
