@@ -18,7 +18,6 @@ import java.util.List;
 public final class Observability implements AutoCloseable {
   private final ObservabilityConfig config;
   private final Metrics metrics;
-  private final PassiveHealth health;
   private final RecentErrors recentErrors;
   private final TrafficHistory history;
   private final AuditLog audit;
@@ -29,8 +28,8 @@ public final class Observability implements AutoCloseable {
 
   private Observability(NexusConfig config) throws IOException {
     this.config = config.observability();
-    this.health = new PassiveHealth(config.routes());
-    this.metrics = new Metrics(health);
+    // No services until the gateway hands over the resilience capability's view (Gateway.start).
+    this.metrics = new Metrics(List::of);
     for (io.datapunk.nexus.config.RouteConfig r : config.routes()) {
       metrics.route(r.name());
     }
@@ -51,7 +50,7 @@ public final class Observability implements AutoCloseable {
       }
     }
     if (this.config.metricsEnabled()) {
-      listeners.add(new RequestMetrics(metrics, recentErrors, health));
+      listeners.add(new RequestMetrics(metrics, recentErrors));
     }
     if (accessWriter != null) {
       listeners.add(new AccessLog(accessWriter));

@@ -8,18 +8,15 @@ import io.vertx.core.http.HttpServerRequest;
 
 /**
  * Records each finished exchange: the route's counters and histograms, upstream time and retries,
- * the passive health of the service, and errors into {@link RecentErrors}. Runs on the exchange's
+ * and errors into {@link RecentErrors}. Runs on the exchange's
  * event loop; the common path is a map read, two increments and two histogram records.
  */
 public final class RequestMetrics implements ExchangeListener {
   private final Metrics metrics;
   private final RecentErrors recent;
-  private final PassiveHealth health;
-
-  public RequestMetrics(Metrics metrics, RecentErrors recent, PassiveHealth health) {
+  public RequestMetrics(Metrics metrics, RecentErrors recent) {
     this.metrics = metrics;
     this.recent = recent;
-    this.health = health;
   }
 
   @Override
@@ -39,7 +36,6 @@ public final class RequestMetrics implements ExchangeListener {
     if (exchange.upstreamCalled()) {
       m.upstreamFinished.increment();
       m.upstream(exchange.upstreamNanos(), exchange.retries());
-      health.outcome(route.name(), error, exchange.upstreamNanos() >= 0);
     }
     if (error != null) {
       m.error(error);

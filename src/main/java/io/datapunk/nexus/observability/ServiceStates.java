@@ -4,9 +4,8 @@ import java.util.List;
 
 /**
  * Where the state of the services comes from: availability, instances and their health, breaker
- * state. The gateway starts with {@link PassiveHealth} (one instance per service, judged by the last
- * upstream call); the resilience and discovery capability registers its own source with
- * {@link Metrics#serviceStates(ServiceStates)}.
+ * state. The gateway hands over the resilience and discovery capability's snapshot with
+ * {@link Metrics#serviceStates(ServiceStates)} (see {@code Gateway.serviceStates}).
  */
 public interface ServiceStates {
   /** Breaker state reported when no breaker is configured for a service. */

@@ -102,14 +102,21 @@ class AdminApiIT {
     assertThat(c.getJsonObject("observability").getInteger("recent_errors")).isEqualTo(3);
     assertThat(config).doesNotContain(TOKEN).doesNotContain("pa55word");
 
+    // /admin/services is the resilience capability's detailed document, behind the token.
+    error(admin("GET", "/admin/services", null, null), 401, "auth");
     JsonArray services = new JsonObject(admin("GET", "/admin/services", TOKEN, null).body()).getJsonArray("services");
     JsonObject lakeSvc = services.getJsonObject(0);
     assertThat(lakeSvc.getString("name")).isEqualTo("lake");
-    assertThat(lakeSvc.getBoolean("available")).isTrue();
-    assertThat(lakeSvc.getString("breaker")).isEqualTo("none");
-    assertThat(lakeSvc.getJsonArray("instances").getJsonObject(0).getString("address")).isEqualTo("127.0.0.1:" + lake.port());
+    assertThat(lakeSvc.getJsonObject("breaker").getString("state")).isEqualTo("closed");
+    assertThat(lakeSvc.getJsonArray("instances").getJsonObject(0).getString("state")).isEqualTo("up");
+    assertThat(lakeSvc.getJsonArray("instances").getJsonObject(0).getString("url")).doesNotContain("pa55word");
     JsonArray breakers = new JsonObject(admin("GET", "/admin/breakers", TOKEN, null).body()).getJsonArray("breakers");
-    assertThat(breakers.getJsonObject(0).getString("state")).isEqualTo("none");
+    assertThat(breakers.getJsonObject(0).getString("service")).isEqualTo("lake");
+    assertThat(breakers.getJsonObject(0).getString("state")).isEqualTo("closed");
+    JsonObject summaryLake = new JsonObject(admin("GET", "/admin/summary", TOKEN, null).body())
+        .getJsonArray("services").getJsonObject(0);
+    assertThat(summaryLake.getBoolean("available")).isTrue();
+    assertThat(summaryLake.getJsonArray("instances").getJsonObject(0).getString("address")).isEqualTo("127.0.0.1:" + lake.port());
 
     // Recent errors: a ring of observability.recent_errors (3) entries, newest first.
     for (int i = 0; i < 5; i++) {

@@ -69,6 +69,8 @@ class DashboardBrowserIT {
               lake:
                 prefix: /storage
                 service_url: ${URL}
+                circuit_breaker: {enabled: false}   # keeps lake's 1-in-3 errors visible (no open breaker)
+                retry: {statuses: []}
               stream:
                 prefix: /stream
                 service_url: ${URL}
@@ -78,6 +80,7 @@ class DashboardBrowserIT {
               forge:
                 prefix: /model
                 service_url: http://127.0.0.1:1
+                outlier_detection: {max_ejection_percent: 100}
             network_optimization:
               connection_pooling: {min_size: 0}
             """, Map.of("URL", services.url(), "TOKEN", TOKEN));
@@ -125,9 +128,12 @@ class DashboardBrowserIT {
         });
         // Under load the lake card's error rate is 1 in 3 requests (503s from the service).
         assertThat(number(text(chromium, "[data-service=lake] [data-testid=err]"))).isGreaterThan(0);
-        assertThat(text(chromium, "#errors")).contains("503").contains("service_down");
+        assertThat(text(chromium, "#errors")).contains("503").contains("upstream");
         assertThat(text(chromium, "[data-service=lake] [data-testid=availability]")).isEqualTo("available");
         assertThat(text(chromium, "[data-service=lake] [data-testid=breaker]")).isEqualTo("breaker: not configured");
+        assertThat(text(chromium, "[data-service=stream] [data-testid=breaker]")).isEqualTo("breaker: closed");
+        assertThat(text(chromium, "[data-service=forge] [data-testid=breaker]")).isIn("breaker: closed", "breaker: open",
+            "breaker: half-open");
         byte[] png = chromium.screenshot(SCREENSHOT);
         assertThat(png).startsWith(0x89, 'P', 'N', 'G');
         assertThat(png.length).isGreaterThan(20_000);

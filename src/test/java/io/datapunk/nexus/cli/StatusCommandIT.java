@@ -45,6 +45,7 @@ class StatusCommandIT {
                forge:
                  prefix: /model
                  service_url: http://127.0.0.1:1
+                 outlier_detection: {max_ejection_percent: 100}
              network_optimization:
                connection_pooling: {min_size: 0}
              """, Map.of("LAKE", lake.url(), "TOKEN", TOKEN))) {
@@ -63,8 +64,8 @@ class StatusCommandIT {
       assertThat(run(out, err, "--admin", admin, "--token", TOKEN)).isZero();
       String text = out.toString();
       assertThat(text).contains("SERVICE", "AVAILABLE", "BREAKER", "REQ/S", "ERR%", "P50", "P99", "INSTANCES");
-      assertThat(text).containsPattern("lake\\s+yes\\s+none\\s+.*\\s4\\s+1/1 up");
-      assertThat(text).containsPattern("forge\\s+NO\\s+none\\s+.*\\s1\\s+0/1 up down: 127.0.0.1:1");
+      assertThat(text).containsPattern("lake\\s+yes\\s+closed\\s+.*\\s4\\s+1/1 up");
+      assertThat(text).containsPattern("forge\\s+NO\\s+closed\\s+.*\\s1\\s+0/1 up down: 127.0.0.1:1");
       assertThat(text).contains("Cache: no cache configured (0 entries, no hit rate)");
       assertThat(text).contains("Recent errors:").contains("502 service_down").contains("/model/x");
       assertThat(err.toString()).isEmpty();

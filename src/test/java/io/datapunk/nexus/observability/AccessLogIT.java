@@ -123,7 +123,7 @@ class AccessLogIT {
     assertThat(ok.path("status").asInt()).isEqualTo(200);
     assertThat(ok.path("bytes").asLong()).isEqualTo(r.body().getBytes(StandardCharsets.UTF_8).length);
     assertThat(ok.path("duration_ms").asDouble()).isPositive();
-    assertThat(ok.path("upstream").asText()).isEqualTo("127.0.0.1:" + lake.port());
+    assertThat(ok.path("upstream").asText()).isEqualTo("http://127.0.0.1:" + lake.port());
     assertThat(ok.path("upstream_ms").asDouble()).isPositive().isLessThanOrEqualTo(ok.path("duration_ms").asDouble());
     assertThat(ok.path("cache").isNull()).isTrue();
     assertThat(ok.path("retries").asInt()).isZero();

@@ -48,6 +48,7 @@ class MetricsIT {
           dead:
             prefix: /dead
             service_url: http://127.0.0.1:1
+            outlier_detection: {max_ejection_percent: 100}
         network_optimization:
           connection_pooling: {min_size: 0}
         """, Map.of("LAKE", lake.url()));
@@ -125,7 +126,8 @@ class MetricsIT {
     assertThat(s.value("nexus_service_available", "service", "dead")).isEqualTo(0.0);
     assertThat(s.value("nexus_service_available", "service", "lake")).isEqualTo(1.0);
     assertThat(s.value("nexus_instance_up", "service", "lake", "instance", "127.0.0.1:" + lake.port())).isEqualTo(1.0);
-    assertThat(s.value("nexus_breaker_state", "service", "lake", "state", "none")).isEqualTo(1.0);
+    assertThat(s.value("nexus_breaker_state", "service", "lake", "state", "closed")).isEqualTo(1.0);
+    assertThat(s.value("nexus_breaker_state", "service", "lake", "state", "open")).isEqualTo(0.0);
     // response_times: upstream time to response head, per service (15 answers from lake, none from dead)
     assertThat(s.value("nexus_upstream_response_seconds_count", "service", "lake")).isEqualTo(15.0);
     assertThat(s.value("nexus_upstream_response_seconds_count", "service", "dead")).isEqualTo(0.0);

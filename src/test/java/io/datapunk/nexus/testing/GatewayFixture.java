@@ -13,16 +13,21 @@ import java.util.Map;
 /**
  * A real gateway started in the test JVM from a YAML string, on ephemeral data and admin ports
  * ({@code server.port} and {@code admin.port} default to 0 here). {@code ${NAME}} in the YAML is
- * replaced from the given variables.
+ * replaced from the given variables. When the YAML has no {@code admin:} section the admin API gets
+ * {@link #ADMIN_TOKEN}, and {@link #send} adds it to requests for {@code /admin/} on the admin port.
  */
 public final class GatewayFixture implements AutoCloseable {
+  /** The admin token of fixtures whose YAML has no {@code admin:} section. */
+  public static final String ADMIN_TOKEN = "fixture-admin-token-0123456789";
   public final Gateway gateway;
   /** HTTP/1.1 only: a default Java client would upgrade to h2c, which tests of HTTP/2 ask for explicitly. */
   public final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
+  private final boolean fixtureToken;
 
-  private GatewayFixture(Gateway gateway) {
+  private GatewayFixture(Gateway gateway, boolean fixtureToken) {
     this.gateway = gateway;
+    this.fixtureToken = fixtureToken;
   }
 
   public static GatewayFixture start(String yaml, Map<String, String> vars) {
@@ -35,11 +40,12 @@ public final class GatewayFixture implements AutoCloseable {
     if (!yaml.contains("server:")) {
       full = "server:\n  port: 0\n  event_loops: 2\n" + full;
     }
-    if (!yaml.contains("admin:")) {
-      full = "admin:\n  port: 0\n" + full;
+    boolean fixtureToken = !yaml.contains("admin:");
+    if (fixtureToken) {
+      full = "admin:\n  port: 0\n  token: " + ADMIN_TOKEN + "\n" + full;
     }
     NexusConfig config = new ConfigLoader(vars::get).parse(full);
-    return new GatewayFixture(TestUpstream.await(Gateway.start(config, clock)));
+    return new GatewayFixture(TestUpstream.await(Gateway.start(config, clock)), fixtureToken);
   }
 
   public int port() {
@@ -59,6 +65,11 @@ public final class GatewayFixture implements AutoCloseable {
   }
 
   public HttpResponse<String> send(HttpRequest request) {
+    if (fixtureToken && request.uri().getPort() == gateway.adminPort() && request.uri().getPath().startsWith("/admin/")
+        && request.headers().firstValue("Authorization").isEmpty()) {
+      request = HttpRequest.newBuilder(request, (name, value) -> true)
+          .header("Authorization", "Bearer " + ADMIN_TOKEN).build();
+    }
     try {
       return http.send(request, HttpResponse.BodyHandlers.ofString());
     } catch (Exception e) {
