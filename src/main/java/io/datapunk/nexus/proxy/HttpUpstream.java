@@ -111,4 +111,9 @@ public final class HttpUpstream implements Upstream {
   /** Retries made and retries refused (budget spent or no time left), for the admin plane and metrics. */
   final java.util.concurrent.atomic.LongAdder retries = new java.util.concurrent.atomic.LongAdder();
   final java.util.concurrent.atomic.LongAdder retriesRefused = new java.util.concurrent.atomic.LongAdder();
+
+  /** The route's circuit breaker. */
+  public RouteBreaker breaker() {
+    return breaker;
+  }
 }

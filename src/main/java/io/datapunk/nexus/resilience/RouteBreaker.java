@@ -78,8 +78,23 @@ public final class RouteBreaker {
   /** Whole seconds until the open breaker lets probes through (at least 1), for {@code Retry-After}. */
   public long retryAfterSeconds() {
     observe();
+    if (breaker.getState() == CircuitBreaker.State.FORCED_OPEN) {
+      return Math.max(1, (waitMillis + 999) / 1000);
+    }
     long left = openedAtMillis + waitMillis - clock.millis();
     return Math.max(1, (left + 999) / 1000);
+  }
+
+  /** An operator's override: open until {@link #close()}, whatever the calls do. */
+  public void forceOpen() {
+    breaker.transitionToForcedOpenState();
+    observe();
+  }
+
+  /** An operator's override: closed now, with the failure window started afresh. */
+  public void close() {
+    breaker.transitionToClosedState();
+    observe();
   }
 
   public CircuitBreaker.State state() {

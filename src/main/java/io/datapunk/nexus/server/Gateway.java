@@ -5,6 +5,7 @@ import io.datapunk.nexus.admin.AdminServer;
 import io.datapunk.nexus.compress.ResponseCompression;
 import io.datapunk.nexus.config.NexusConfig;
 import io.datapunk.nexus.config.RouteConfig;
+import io.datapunk.nexus.admin.AdminHooks;
 import io.datapunk.nexus.observability.Observability;
 import io.datapunk.nexus.observability.ServiceStates;
 import io.datapunk.nexus.pipeline.ExchangeListener;
@@ -74,6 +75,7 @@ public final class Gateway {
     // The dashboard, /admin/breakers, nexus status and the service gauges read the resilience
     // capability's view of instances, health and breakers.
     observability.metrics().serviceStates(() -> serviceStates(services.snapshot()));
+    observability.adminHooks().register(AdminHooks.Capability.BREAKERS, call -> BreakerControl.handle(services, call));
     List<Route> routes = new ArrayList<>();
     for (RouteConfig rc : config.routes()) {
       routes.add(new Route(rc, filters(rc, config, observability), services.upstream(rc.name())));

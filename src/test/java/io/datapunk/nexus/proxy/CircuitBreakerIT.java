@@ -126,4 +126,35 @@ class CircuitBreakerIT {
     g.get("/storage/x");
     assertThat(breaker().state()).isEqualTo("open");
   }
+
+  @Test
+  void anOperatorOpensAndClosesTheBreakerThroughTheAdminApi() {
+    failing.set(false);
+    GatewayFixture g = start(0);
+    assertThat(g.get("/storage/x").statusCode()).isEqualTo(200);
+
+    HttpResponse<String> opened = g.send(HttpRequest.newBuilder(g.adminUri("/admin/breakers/lake/open"))
+        .POST(HttpRequest.BodyPublishers.noBody()).build());
+    assertThat(opened.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(opened.body()).getString("state")).isEqualTo("forced_open");
+    int calls = lake.requests.get();
+    HttpResponse<String> refused = g.get("/storage/x");
+    assertThat(refused.statusCode()).isEqualTo(503);
+    assertThat(refused.body()).contains("\"code\": \"unavailable\"");
+    assertThat(refused.headers().firstValue("retry-after")).isPresent();
+    clock.advance(Duration.ofMinutes(5));
+    assertThat(g.get("/storage/x").statusCode()).as("a forced-open breaker stays open").isEqualTo(503);
+    assertThat(lake.requests.get()).isEqualTo(calls);
+
+    HttpResponse<String> closed = g.send(HttpRequest.newBuilder(g.adminUri("/admin/breakers/lake/close"))
+        .POST(HttpRequest.BodyPublishers.noBody()).build());
+    assertThat(closed.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(closed.body()).getString("state")).isEqualTo("closed");
+    assertThat(g.get("/storage/x").statusCode()).isEqualTo(200);
+
+    HttpResponse<String> unknown = g.send(HttpRequest.newBuilder(g.adminUri("/admin/breakers/nope/open"))
+        .POST(HttpRequest.BodyPublishers.noBody()).build());
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(unknown.body()).contains("\"code\": \"not_found\"");
+  }
 }
