@@ -38,6 +38,11 @@ public final class ConfigSection {
     return path;
   }
 
+  /** Whether this section exists in the file (a mapping, possibly empty). */
+  public boolean isPresent() {
+    return !node.isMissingNode() && !node.isNull();
+  }
+
   public boolean has(String key) {
     return node.isObject() && node.has(key) && !node.get(key).isNull();
   }

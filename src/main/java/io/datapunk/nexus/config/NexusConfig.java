@@ -15,19 +15,27 @@ import java.util.List;
  * @param redis {@code redis:} the shared Redis Cluster (disabled when it lists no nodes)
  * @param discovery {@code discovery:} (static instances or Consul)
  * @param observability {@code observability:} (metrics, access and audit logs, dashboard)
+ * @param cache {@code cache_strategy:} the response cache's tiers (per-route policy is in each route)
  */
 public record NexusConfig(ServerConfig server, AdminConfig admin, List<RouteConfig> routes, PoolConfig pool,
                           CompressionConfig compression, RedisConfig redis, DiscoveryConfig discovery,
-                          ObservabilityConfig observability) {
-  /** A configuration with static discovery and the default observability settings. */
+                          ObservabilityConfig observability, CacheStrategyConfig cache) {
+  /** A configuration with static discovery and the default observability and cache settings. */
   public NexusConfig(ServerConfig server, AdminConfig admin, List<RouteConfig> routes, PoolConfig pool,
                      CompressionConfig compression, RedisConfig redis) {
     this(server, admin, routes, pool, compression, redis, DiscoveryConfig.defaults(), ObservabilityConfig.defaults());
   }
 
-  /** A configuration with the default observability settings. */
+  /** A configuration with the default observability and cache settings. */
   public NexusConfig(ServerConfig server, AdminConfig admin, List<RouteConfig> routes, PoolConfig pool,
                      CompressionConfig compression, RedisConfig redis, DiscoveryConfig discovery) {
     this(server, admin, routes, pool, compression, redis, discovery, ObservabilityConfig.defaults());
+  }
+
+  /** A configuration with the default cache settings. */
+  public NexusConfig(ServerConfig server, AdminConfig admin, List<RouteConfig> routes, PoolConfig pool,
+                     CompressionConfig compression, RedisConfig redis, DiscoveryConfig discovery,
+                     ObservabilityConfig observability) {
+    this(server, admin, routes, pool, compression, redis, discovery, observability, CacheStrategyConfig.DEFAULTS);
   }
 }

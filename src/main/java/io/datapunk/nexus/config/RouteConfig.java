@@ -24,11 +24,12 @@ import java.time.Duration;
  *     the route {@code timeout} does not cut a stream that keeps flowing
  * @param http2 speak HTTP/2 to the service (default false: HTTP/1.1): h2 by ALPN for https, h2c with
  *     prior knowledge for http (applies to the pool of every instance)
+ * @param cache the route's response cache policy ({@code cache:}; off when absent)
  */
 public record RouteConfig(String name, String prefix, URI serviceUrl, Duration timeout, int retryAttempts,
                           boolean stripPrefix, RewriteConfig rewrite, HeaderRules requestHeaders,
                           HeaderRules responseHeaders, QueryRules query, UpstreamConfig upstream,
-                          Duration idleTimeout, boolean http2) {
+                          Duration idleTimeout, boolean http2, RouteCacheConfig cache) {
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
 
@@ -37,7 +38,7 @@ public record RouteConfig(String name, String prefix, URI serviceUrl, Duration t
                      boolean stripPrefix, RewriteConfig rewrite, HeaderRules requestHeaders,
                      HeaderRules responseHeaders, QueryRules query) {
     this(name, prefix, serviceUrl, timeout, retryAttempts, stripPrefix, rewrite, requestHeaders, responseHeaders, query,
-        UpstreamConfig.defaults(), DEFAULT_IDLE_TIMEOUT, false);
+        UpstreamConfig.defaults(), DEFAULT_IDLE_TIMEOUT, false, RouteCacheConfig.OFF);
   }
 
   /**
@@ -88,11 +89,12 @@ public record RouteConfig(String name, String prefix, URI serviceUrl, Duration t
     QueryRules query = QueryRules.read(s.section("query"));
     Duration idleTimeout = s.duration("idle_timeout", DEFAULT_IDLE_TIMEOUT, false);
     boolean http2 = "2".equals(s.oneOf("http_version", "1.1", "1.1", "2"));
+    RouteCacheConfig cache = RouteCacheConfig.read(s.section("cache"));
     s.finish();
     if (prefix != null && prefix.length() > 1 && prefix.endsWith("/")) {
       prefix = prefix.substring(0, prefix.length() - 1);
     }
     return new RouteConfig(name, prefix, uri, timeout, retries, strip, rewrite, reqHeaders, respHeaders, query,
-        upstream, idleTimeout, http2);
+        upstream, idleTimeout, http2, cache);
   }
 }

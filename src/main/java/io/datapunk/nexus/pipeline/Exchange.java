@@ -29,6 +29,8 @@ public final class Exchange {
   private TraceContext trace;
   private String upstreamInstance;
   private String cacheResult;
+  private BodyTap bodyTap;
+  private java.util.function.Predicate<GatewayError> errorFallback;
 
   Exchange(HttpServerRequest request, String requestId, long startNanos, ExchangeListener[] listeners) {
     this(request, requestId, startNanos, listeners, ResponseEncoder.IDENTITY);
@@ -107,14 +109,43 @@ public final class Exchange {
 
   /** Answers with the gateway's JSON error; the exchange ends. */
   public void fail(GatewayError error, String message) {
+    if (fallBack(error)) {
+      return;
+    }
     this.error = error;
     ErrorResponse.send(request, error, message, requestId);
   }
 
   /** Answers with the gateway's JSON error and a {@code Retry-After} of that many seconds; the exchange ends. */
   public void fail(GatewayError error, String message, long retryAfterSeconds) {
+    if (fallBack(error)) {
+      return;
+    }
     this.error = error;
     ErrorResponse.send(request, error, message, requestId, retryAfterSeconds);
+  }
+
+  private boolean fallBack(GatewayError error) {
+    java.util.function.Predicate<GatewayError> fallback = errorFallback;
+    errorFallback = null;
+    return fallback != null && fallback.test(error);
+  }
+
+  /** The tap the proxy passes the response body through, or null (see {@link BodyTap}). */
+  public BodyTap bodyTap() {
+    return bodyTap;
+  }
+
+  public void bodyTap(BodyTap tap) {
+    this.bodyTap = tap;
+  }
+
+  /**
+   * A last chance to answer instead of an error (the cache's stale-if-error): asked once, before the
+   * next {@link #fail}; returns true when it answered.
+   */
+  public void errorFallback(java.util.function.Predicate<GatewayError> fallback) {
+    this.errorFallback = fallback;
   }
 
   /** The error the gateway answered with, or null when the response came from the service. */

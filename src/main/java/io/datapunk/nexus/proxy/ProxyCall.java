@@ -2,6 +2,7 @@ package io.datapunk.nexus.proxy;
 
 import io.datapunk.nexus.discovery.Instance;
 import io.datapunk.nexus.observability.TraceContext;
+import io.datapunk.nexus.pipeline.BodyTap;
 import io.datapunk.nexus.pipeline.Exchange;
 import io.datapunk.nexus.pipeline.Filter;
 import io.datapunk.nexus.pipeline.GatewayError;
@@ -318,7 +319,8 @@ final class ProxyCall implements Handler<Long>, WriteStream<Buffer> {
       filters[i].onResponse(exchange);
     }
     body = exchange.responseBody();
-    resp.pipe().endOnFailure(false).to(this).onComplete(this::onResponseBodyDone);
+    // A body tap (the cache) sees each chunk on its way; without one the response is piped as is.
+    BodyTap.wrap(resp, exchange.bodyTap()).pipe().endOnFailure(false).to(this).onComplete(this::onResponseBodyDone);
   }
 
   private void onResponseBodyDone(AsyncResult<Void> ar) {

@@ -1,0 +1,379 @@
+package io.datapunk.nexus.cache;
+
+import io.datapunk.nexus.cache.ResponseCache.CachedRoute;
+import io.datapunk.nexus.config.RouteCacheConfig;
+import io.datapunk.nexus.pipeline.BodyTap;
+import io.datapunk.nexus.pipeline.Exchange;
+import io.datapunk.nexus.pipeline.GatewayError;
+import io.datapunk.nexus.pipeline.RequestIds;
+import io.vertx.core.Context;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One cache miss: L2, then (as the leader of a {@link Flight}, or alone) the upstream call, whose
+ * response is copied while it streams to the client and stored when it ends; bodies over
+ * {@code cache_strategy.max_body_size} are not copied beyond that point and not stored. Also serves a
+ * stale entry when the service fails (stale-if-error). Runs on the exchange's event loop.
+ */
+final class Lookup implements BodyTap {
+  private final ResponseCache cache;
+  private final CachedRoute route;
+  private final RouteCacheConfig policy;
+  private final Exchange exchange;
+  private final HttpServerRequest request;
+  private final Context context;
+  private final String key;
+  private final boolean perCaller;
+  private CachedResponse stale;
+  private Flight flight;
+  private long version;
+  // what is being stored
+  private Buffer capture;
+  private CachedResponse head;
+  private String[] varyNames;
+  private boolean replacing;
+  private long timer = -1;
+
+  Lookup(ResponseCache cache, CachedRoute route, Exchange exchange, String key, boolean perCaller,
+         CachedResponse stale) {
+    this.cache = cache;
+    this.route = route;
+    this.policy = route.policy;
+    this.exchange = exchange;
+    this.request = exchange.request();
+    this.context = Vertx.currentContext();
+    this.key = key;
+    this.perCaller = perCaller;
+    this.stale = stale;
+  }
+
+  /** Joins the flight for the key, or leads it: L2 first, then the service. */
+  void begin() {
+    Flight mine = new Flight();
+    Flight other = cache.flights.putIfAbsent(key, mine);
+    if (other != null) {
+      if (other.join(this)) {
+        route.stats.coalesced.increment();
+        return;
+      }
+      fetch();
+      return;
+    }
+    flight = mine;
+    // A leader whose response never ends (client gone, service stalled) frees its waiters in time.
+    timer = cache.vertx.setTimer(route.timeoutMillis + 1_000, t -> finish(null, null));
+    if (cache.l2Usable(route)) {
+      cache.readL2(key, context).onComplete(ar -> onL2(ar.result(), true));
+    } else {
+      fetch();
+    }
+  }
+
+  private void onL2(CachedResponse e, boolean first) {
+    long now = cache.clock.getAsLong();
+    if (e != null && e.marker()) {
+      cache.l1.put(e);
+      if (first) {
+        cache.readL2(CacheKeys.variant(key, e.varyNames, request), context).onComplete(ar -> onL2(ar.result(), false));
+        return;
+      }
+      e = null;
+    }
+    if (e != null && now < e.removeAt() && e.matchesVariant(request)) {
+      cache.l1.put(e);
+      if (e.isFresh(now)) {
+        route.stats.hitsL2.increment();
+        serve(e, CachedResponse.HIT, now);
+        finish(e, CachedResponse.HIT);
+        return;
+      }
+      if (now < e.staleWhileRevalidateUntil && e.shared) {
+        route.stats.staleL2.increment();
+        serve(e, CachedResponse.STALE, now);
+        finish(e, CachedResponse.STALE);
+        cache.refresher().refresh(e, request);
+        return;
+      }
+      if (now < e.staleIfErrorUntil && (stale == null || e.version > stale.version)) {
+        stale = e;
+      }
+    }
+    fetch();
+  }
+
+  /** Asks the service; the response head passes {@link #onResponseHead()}. */
+  void fetch() {
+    route.stats.misses.increment();
+    version = cache.nextVersion();
+    exchange.bodyTap(this);
+    if (stale != null) {
+      exchange.errorFallback(this::onError);
+    }
+    exchange.proceed();
+  }
+
+  /** A waiter's flight ended: answer from its entry when it fits this request, else ask the service. */
+  void resume(CachedResponse entry, CharSequence verdict) {
+    context.runOnContext(v -> {
+      HttpServerResponse response = request.response();
+      if (response.closed() || response.ended()) {
+        return;
+      }
+      long now = cache.clock.getAsLong();
+      if (entry != null && !entry.marker() && entry.matchesVariant(request) && now < entry.removeAt()) {
+        route.stats.hitsL1.increment();
+        serve(entry, verdict, now);
+      } else {
+        fetch();
+      }
+    });
+  }
+
+  private void serve(CachedResponse e, CharSequence verdict, long now) {
+    HttpServerResponse response = request.response();
+    if (response.closed() || response.ended() || response.headWritten()) {
+      return;
+    }
+    e.write(exchange, verdict, now);
+    exchange.complete();
+  }
+
+  private void finish(CachedResponse e, CharSequence verdict) {
+    if (timer >= 0) {
+      cache.vertx.cancelTimer(timer);
+      timer = -1;
+    }
+    if (flight != null) {
+      Flight f = flight;
+      flight = null;
+      cache.flights.remove(key, f);
+      f.complete(e, verdict);
+    }
+  }
+
+  /** stale-if-error for errors the gateway detects itself (service down, timeout). */
+  private boolean onError(GatewayError error) {
+    if (error != GatewayError.SERVICE_DOWN && error != GatewayError.TIMEOUT && error != GatewayError.UNAVAILABLE) {
+      finish(null, null);
+      return false;
+    }
+    long now = cache.clock.getAsLong();
+    HttpServerResponse response = request.response();
+    if (stale == null || now >= stale.staleIfErrorUntil || response.headWritten() || response.closed()) {
+      finish(null, null);
+      return false;
+    }
+    route.stats.staleL1.increment();
+    stale.write(exchange, CachedResponse.STALE, now);
+    finish(stale, CachedResponse.STALE);
+    return true;
+  }
+
+  /** The service's response head is in {@code request.response()}: store it, replace it, or let it pass. */
+  void onResponseHead() {
+    HttpServerResponse response = request.response();
+    int status = response.getStatusCode();
+    long now = cache.clock.getAsLong();
+    if (status >= 500 && stale != null && now < stale.staleIfErrorUntil) {
+      replaceWithStale(response, now);
+      return;
+    }
+    response.headers().set(CachedResponse.X_CACHE, CachedResponse.MISS);
+    CachedResponse entry = request.method() == HttpMethod.HEAD ? null : storable(response, status, now);
+    if (entry == null) {
+      exchange.bodyTap(null);
+      finish(null, null);
+      return;
+    }
+    head = entry;
+    String length = response.headers().get(HttpHeaders.CONTENT_LENGTH);
+    int expected = length == null ? 1024 : (int) Math.min(Long.parseLong(length), cache.config.maxBodySize());
+    capture = Buffer.buffer(Math.max(16, expected));
+  }
+
+  /** The entry to store for this response (body still empty), or null when it must not be stored. */
+  private CachedResponse storable(HttpServerResponse response, int status, long now) {
+    if (!policy.statuses().contains(status)) {
+      return null;
+    }
+    MultiMap h = response.headers();
+    CacheControl cc = CacheControl.parse(h.getAll(HttpHeaders.CACHE_CONTROL));
+    if (cc.noStore || cc.noCache || (cc.isPrivate && !perCaller) || h.contains(HttpHeaders.SET_COOKIE)) {
+      return null;
+    }
+    String length = h.get(HttpHeaders.CONTENT_LENGTH);
+    if (length != null) {
+      try {
+        if (Long.parseLong(length.trim()) > cache.config.maxBodySize()) {
+          return null;
+        }
+      } catch (NumberFormatException e) {
+        return null;
+      }
+    }
+    varyNames = varyNames(h.getAll(HttpHeaders.VARY));
+    if (varyNames != null && varyNames.length == 1 && varyNames[0].equals("*")) {
+      return null;
+    }
+    long lifetime;
+    if (cc.sMaxAge >= 0) {
+      lifetime = cc.sMaxAge * 1000;
+    } else if (cc.maxAge >= 0) {
+      lifetime = cc.maxAge * 1000;
+    } else if (h.contains(HttpHeaders.EXPIRES)) {
+      long expires = CachedResponse.httpDate(h.get(HttpHeaders.EXPIRES));
+      String dateValue = h.get(HttpHeaders.DATE);
+      long date = dateValue == null ? now : CachedResponse.httpDate(dateValue);
+      lifetime = expires < 0 || date < 0 ? 0 : expires - date;
+    } else {
+      lifetime = policy.ttl().toMillis();
+    }
+    lifetime = Math.min(lifetime, policy.maxTtl().toMillis());
+    long age = 0;
+    String ageValue = h.get(HttpHeaders.AGE);
+    if (ageValue != null) {
+      try {
+        age = Math.max(0, Long.parseLong(ageValue.trim())) * 1000;
+      } catch (NumberFormatException ignored) {
+        age = 0;
+      }
+    }
+    if (lifetime - age <= 0) {
+      return null;
+    }
+    long swr = cc.staleWhileRevalidate >= 0 ? cc.staleWhileRevalidate * 1000 : policy.staleWhileRevalidate().toMillis();
+    long sie = cc.staleIfError >= 0 ? cc.staleIfError * 1000 : policy.staleIfError().toMillis();
+    if (cc.mustRevalidate) {
+      swr = 0;
+      sie = 0;
+    }
+    long ageBase = now - age;
+    long freshUntil = ageBase + lifetime;
+    List<String> names = new ArrayList<>(h.size());
+    List<String> values = new ArrayList<>(h.size());
+    List<String> tags = new ArrayList<>(0);
+    for (Map.Entry<String, String> e : h) {
+      String name = e.getKey();
+      String lower = name.toLowerCase(Locale.ROOT);
+      switch (lower) {
+        case "x-request-id", "x-cache", "age", "connection", "transfer-encoding", "content-length", "keep-alive" -> {
+          continue;
+        }
+        default -> {
+          // stored
+        }
+      }
+      if (policy.tagHeader() != null && lower.equalsIgnoreCase(policy.tagHeader())) {
+        for (String t : e.getValue().split("[,\\s]+")) {
+          if (!t.isEmpty()) {
+            tags.add(t);
+          }
+        }
+      }
+      names.add(name);
+      values.add(e.getValue());
+    }
+    String entryKey = varyNames == null ? key : CacheKeys.variant(key, varyNames, request);
+    String[] varyValues = varyNames == null ? null : CacheKeys.varyValues(varyNames, request);
+    return new CachedResponse(entryKey, route.name, request.path(), version, status, names.toArray(new String[0]),
+        values.toArray(new String[0]), Buffer.buffer(0), ageBase, freshUntil, freshUntil + swr, freshUntil + sie,
+        varyNames, varyValues, tags.toArray(new String[0]), !perCaller);
+  }
+
+  private static String[] varyNames(List<String> values) {
+    if (values.isEmpty()) {
+      return null;
+    }
+    List<String> out = new ArrayList<>();
+    for (String v : values) {
+      for (String n : v.split(",")) {
+        String t = n.trim().toLowerCase(Locale.ROOT);
+        if (t.equals("*")) {
+          return new String[] {"*"};
+        }
+        if (!t.isEmpty() && !out.contains(t)) {
+          out.add(t);
+        }
+      }
+    }
+    if (out.isEmpty()) {
+      return null;
+    }
+    out.sort(null);
+    return out.toArray(new String[0]);
+  }
+
+  /** A 5xx from the service while a stale entry may still be served: the client gets the entry. */
+  private void replaceWithStale(HttpServerResponse response, long now) {
+    replacing = true;
+    route.stats.staleL1.increment();
+    String connection = response.headers().get(HttpHeaders.CONNECTION);
+    response.headers().clear();
+    response.setChunked(false);
+    response.setStatusCode(stale.status);
+    for (int i = 0; i < stale.headerNames.length; i++) {
+      response.headers().add(stale.headerNames[i], stale.headerValues[i]);
+    }
+    response.headers().set(HttpHeaders.AGE, Long.toString(Math.max(0, (now - stale.ageBase) / 1000)))
+        .set(CachedResponse.X_CACHE, CachedResponse.STALE)
+        .set(RequestIds.HEADER, exchange.requestId())
+        .set(HttpHeaders.CONTENT_LENGTH, Integer.toString(stale.body.length()));
+    if (connection != null) {
+      response.headers().set(HttpHeaders.CONNECTION, connection);
+    }
+    finish(stale, CachedResponse.STALE);
+  }
+
+  @Override
+  public Buffer chunk(Buffer chunk) {
+    if (replacing) {
+      return null;
+    }
+    if (capture != null) {
+      if (capture.length() + chunk.length() > cache.config.maxBodySize()) {
+        capture = null;
+        finish(null, null);
+      } else {
+        capture.appendBuffer(chunk);
+      }
+    }
+    return chunk;
+  }
+
+  @Override
+  public Buffer end() {
+    if (replacing) {
+      return request.method() == HttpMethod.HEAD ? null : stale.body;
+    }
+    if (capture != null) {
+      CachedResponse h = head;
+      CachedResponse entry = new CachedResponse(h.key, h.route, h.path, h.version, h.status, h.headerNames,
+          h.headerValues, capture, h.ageBase, h.freshUntil, h.staleWhileRevalidateUntil, h.staleIfErrorUntil,
+          h.varyNames, h.varyValues, h.tags, h.shared);
+      capture = null;
+      CachedResponse marker = varyNames == null ? null
+          : CachedResponse.marker(key, route.name, h.path, version, varyNames, h.freshUntil, entry.removeAt());
+      cache.store(route, marker, entry);
+      finish(entry, CachedResponse.HIT);
+    } else {
+      finish(null, null);
+    }
+    return null;
+  }
+
+  @Override
+  public void failed() {
+    capture = null;
+    finish(null, null);
+  }
+}
