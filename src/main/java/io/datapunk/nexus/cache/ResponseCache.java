@@ -139,6 +139,19 @@ public final class ResponseCache {
     return stats;
   }
 
+  /** Whether the shared tier is fully in use: Redis answers, namespaces known, events subscribed. */
+  boolean sharedTierReady() {
+    if (l2 == null || !l2.available() || bus == null || !bus.subscribed()) {
+      return false;
+    }
+    for (CachedRoute r : routes.values()) {
+      if (!r.namespaceKnown) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** A version that orders writes: wall-clock microseconds, strictly increasing within the instance. */
   long nextVersion() {
     long now = clock.getAsLong() * 1000;

@@ -18,6 +18,8 @@ final class CacheUpstream {
   volatile boolean failing;
   volatile int failStatus;
   volatile String version = "v1";
+  /** A delay (ms) for the next request only. */
+  final java.util.concurrent.atomic.AtomicLong delayNext = new java.util.concurrent.atomic.AtomicLong();
 
   CacheUpstream() {
     server.handler(this::handle);
@@ -73,7 +75,7 @@ final class CacheUpstream {
       if (r.getParam("chunked") != null) {
         resp.setChunked(true);
       }
-      long delay = Long.parseLong(r.getParam("delay", "0"));
+      long delay = Long.parseLong(r.getParam("delay", "0")) + delayNext.getAndSet(0);
       if (delay > 0) {
         server.vertx().setTimer(delay, t -> resp.end(body));
       } else {
