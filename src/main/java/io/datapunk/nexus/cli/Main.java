@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code nexus} command line. */
 @Command(name = "nexus", mixinStandardHelpOptions = true, version = "nexus 0.1.0",
     description = "Datapunk Nexus: the API gateway in front of the Datapunk services.",
-    subcommands = {RunCommand.class, CheckCommand.class, DemoCommand.class, StatusCommand.class})
+    subcommands = {RunCommand.class, CheckCommand.class, DemoCommand.class, StatusCommand.class, CacheCommand.class})
 public final class Main implements Runnable {
   @Override
   public void run() {

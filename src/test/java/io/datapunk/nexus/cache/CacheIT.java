@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.datapunk.nexus.testing.GatewayFixture;
-import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -294,13 +293,24 @@ class CacheIT {
     assertThat(stats.body()).contains("\"hits_l1\"").contains("\"l1_bytes\"");
   }
 
+  @Test
+  void cliPurgeGoesThroughTheAdminApi() {
+    get("/storage/cli?a=1");
+    assertThat(xcache(get("/storage/cli?a=1"))).isEqualTo("HIT");
+    String admin = "http://127.0.0.1:" + gw.gateway.adminPort();
+    int code = new picocli.CommandLine(new io.datapunk.nexus.cli.Main())
+        .execute("cache", "purge", "--key", "/storage/cli?a=1", "--admin", admin, "--token", "secret");
+    assertThat(code).isZero();
+    assertThat(xcache(get("/storage/cli?a=1"))).isEqualTo("MISS");
+    int denied = new picocli.CommandLine(new io.datapunk.nexus.cli.Main())
+        .execute("cache", "purge", "--tag", "x", "--admin", admin, "--token", "nope");
+    assertThat(denied).isEqualTo(1);
+    assertThat(new picocli.CommandLine(new io.datapunk.nexus.cli.Main())
+        .execute("cache", "stats", "--admin", admin, "--token", "secret")).isZero();
+  }
+
   static HttpResponse<String> admin(String json, String token) {
     return gw.send(HttpRequest.newBuilder(gw.adminUri("/admin/cache/purge"))
         .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString(json)).build());
-  }
-
-  @SuppressWarnings("unused")
-  private static URI unused() {
-    return null;
   }
 }
