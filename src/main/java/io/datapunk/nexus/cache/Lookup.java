@@ -184,7 +184,8 @@ final class Lookup implements BodyTap {
     HttpServerResponse response = request.response();
     int status = response.getStatusCode();
     long now = cache.clock.getAsLong();
-    if (status >= 500 && stale != null && now < stale.staleIfErrorUntil) {
+    if ((status == 500 || status == 502 || status == 503 || status == 504) && stale != null
+        && now < stale.staleIfErrorUntil) {
       replaceWithStale(response, now);
       return;
     }

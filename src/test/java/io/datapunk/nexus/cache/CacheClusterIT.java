@@ -248,6 +248,11 @@ class CacheClusterIT {
       await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> l2Has(b, path));
       assertThat(xcache(get(b, "/storage" + path))).isEqualTo("HIT");
     }
+    // Invalidation events still reach the other instance after the failover.
+    assertThat(xcache(get(a, "/storage/after0"))).isEqualTo("HIT");
+    b.send(HttpRequest.newBuilder(b.uri("/storage/after0")).DELETE().build());
+    await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10))
+        .until(() -> a.gateway.cache().l1.get(keyOf("/after0"), System.currentTimeMillis()) == null);
   }
 
   static boolean healthy() {
