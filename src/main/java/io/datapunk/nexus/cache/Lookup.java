@@ -254,6 +254,13 @@ final class Lookup implements BodyTap {
     }
     long swr = cc.staleWhileRevalidate >= 0 ? cc.staleWhileRevalidate * 1000 : policy.staleWhileRevalidate().toMillis();
     long sie = cc.staleIfError >= 0 ? cc.staleIfError * 1000 : policy.staleIfError().toMillis();
+    // A response's own stale windows are bounded like its freshness.
+    if (cc.staleWhileRevalidate >= 0) {
+      swr = Math.min(swr, policy.maxTtl().toMillis());
+    }
+    if (cc.staleIfError >= 0) {
+      sie = Math.min(sie, policy.maxTtl().toMillis());
+    }
     if (cc.mustRevalidate) {
       swr = 0;
       sie = 0;

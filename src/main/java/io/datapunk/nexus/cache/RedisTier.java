@@ -4,7 +4,6 @@ import io.datapunk.nexus.config.CacheStrategyConfig;
 import io.datapunk.nexus.redis.RedisCluster;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
@@ -75,6 +74,20 @@ final class RedisTier {
       return 1
       """;
 
+  /** Reads a namespace and keeps it alive. KEYS: namespace. ARGV: ttl ms. */
+  static final String NAMESPACE = """
+      local v = redis.call('GET', KEYS[1])
+      if v then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+      return v
+      """;
+
+  /** Bumps a namespace. KEYS: namespace. ARGV: ttl ms. */
+  static final String BUMP = """
+      local v = redis.call('INCR', KEYS[1])
+      redis.call('PEXPIRE', KEYS[1], ARGV[1])
+      return v
+      """;
+
   private final RedisCluster redis;
   private final CacheStrategyConfig config;
   private final CacheStats stats;
@@ -82,8 +95,14 @@ final class RedisTier {
   private final AtomicInteger failures = new AtomicInteger();
   private volatile StatefulRedisClusterConnection<String, byte[]> connection;
   private volatile long pausedUntil;
+  /**
+   * How long a namespace key lives after its last read (every instance reads it every 5 s): longer
+   * than any entry, so a namespace can only expire once every entry written under it has.
+   */
+  private final long namespaceTtlMillis;
 
-  RedisTier(RedisCluster redis, CacheStrategyConfig config, CacheStats stats) {
+  RedisTier(RedisCluster redis, CacheStrategyConfig config, CacheStats stats, long longestEntryMillis) {
+    this.namespaceTtlMillis = Math.max(Duration.ofDays(7).toMillis(), 2 * longestEntryMillis);
     this.redis = redis;
     this.config = config;
     this.stats = stats;
@@ -147,8 +166,9 @@ final class RedisTier {
     if (c == null || !c.isOpen()) {
       return CompletableFuture.failedFuture(new IllegalStateException("redis not connected"));
     }
-    return track(c.async().get(CacheKeys.namespace(route)))
-        .thenApply(v -> v == null ? 0L : Long.parseLong(new String(v, StandardCharsets.US_ASCII)));
+    CompletionStage<byte[]> v = track(c.async().eval(NAMESPACE, ScriptOutputType.VALUE,
+        new String[] {CacheKeys.namespace(route)}, bytes(Long.toString(namespaceTtlMillis))));
+    return v.thenApply(x -> x == null ? 0L : Long.parseLong(new String(x, StandardCharsets.US_ASCII)));
   }
 
   CompletionStage<Long> bumpNamespace(String route) {
@@ -156,7 +176,8 @@ final class RedisTier {
     if (c == null) {
       return CompletableFuture.failedFuture(new IllegalStateException("redis not connected"));
     }
-    return track(c.async().incr(CacheKeys.namespace(route)));
+    return track(c.async().eval(BUMP, ScriptOutputType.INTEGER, new String[] {CacheKeys.namespace(route)},
+        bytes(Long.toString(namespaceTtlMillis))));
   }
 
   CompletionStage<Long> publish(String message) {
@@ -270,10 +291,5 @@ final class RedisTier {
 
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  @SuppressWarnings("unused")
-  private static ScanCursor initial() {
-    return ScanCursor.INITIAL;
   }
 }

@@ -70,14 +70,19 @@ public final class ResponseCache {
       size = heapBudget;
     }
     this.l1 = new LocalCache(size, this.config.tinyLfu(), clock);
-    this.l2 = redis == null ? null : new RedisTier(redis, this.config, stats);
     long maxTimeout = 0;
+    long longestEntry = 0;
     for (RouteConfig rc : config.routes()) {
       if (rc.cache().enabled()) {
         routes.put(rc.name(), new CachedRoute(rc, stats.route(rc.name())));
         maxTimeout = Math.max(maxTimeout, rc.timeout().toMillis());
+        RouteCacheConfig p = rc.cache();
+        longestEntry = Math.max(longestEntry,
+            p.maxTtl().toMillis() + Math.max(p.maxTtl().toMillis(),
+                Math.max(p.staleWhileRevalidate().toMillis(), p.staleIfError().toMillis())));
       }
     }
+    this.l2 = redis == null ? null : new RedisTier(redis, this.config, stats, longestEntry);
     this.maxTimeoutMillis = maxTimeout;
     this.recentInvalidations = Caffeine.newBuilder().maximumSize(100_000)
         .expireAfterWrite(Duration.ofMillis(maxTimeout + 60_000)).executor(Runnable::run).build();

@@ -128,6 +128,7 @@ class CacheClusterIT {
         .until(() -> a.gateway.cache().l1.get(keyOf("/shared"), System.currentTimeMillis()) == null);
     long millis = (System.nanoTime() - t0) / 1_000_000;
     assertThat(millis).isLessThan(1000);
+    System.out.printf("cache: PUT through B reached A's L1 within %d ms%n", millis);
     HttpResponse<String> after = get(a, "/storage/shared");
     assertThat(xcache(after)).isEqualTo("MISS");
     assertThat(after.body()).isNotEqualTo(first.body());
@@ -200,6 +201,38 @@ class CacheClusterIT {
 
   @Test
   @Order(5)
+  void aFrozenRedisCostsEachRequestABoundedWaitAndNoFailure() throws Exception {
+    List<Integer> masters = cluster.masters();
+    long worst = 0;
+    for (int p : masters) {
+      cluster.pause(p);
+    }
+    try {
+      long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1200);
+      int i = 0;
+      while (System.nanoTime() < end) {
+        long t0 = System.nanoTime();
+        HttpResponse<String> r = get(i % 2 == 0 ? a : b, "/storage/frozen" + i++);
+        worst = Math.max(worst, (System.nanoTime() - t0) / 1_000_000);
+        assertThat(r.statusCode()).isEqualTo(200);
+      }
+    } finally {
+      for (int p : masters) {
+        cluster.resume(p);
+      }
+    }
+    // One Redis read (command_timeout 250 ms) at most, plus the service's answer; generous for a loaded machine.
+    assertThat(worst).isLessThan(2_000);
+    System.out.printf("cache: Redis masters frozen 1.2 s: slowest request %d ms, none failed%n", worst);
+    await().atMost(Duration.ofSeconds(30)).until(() -> a.gateway.cache().sharedTierReady()
+        && b.gateway.cache().sharedTierReady());
+    get(a, "/storage/thawed");
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> l2Has(b, "/thawed"));
+    assertThat(xcache(get(b, "/storage/thawed"))).isEqualTo("HIT");
+  }
+
+  @Test
+  @Order(6)
   void killingAMasterUnderLoadFailsNoRequestAndTheNewMasterIsUsed() throws Exception {
     List<Integer> masters = cluster.masters();
     assertThat(masters).hasSize(3);
@@ -235,6 +268,7 @@ class CacheClusterIT {
     cluster.kill(victim);
     cluster.awaitHealthy(Duration.ofSeconds(30));
     load.join(TimeUnit.SECONDS.toMillis(120));
+    System.out.printf("cache: master killed under load: %d GETs, %d failed%n", done.get(), failed.get());
     assertThat(done.get()).isGreaterThanOrEqualTo(2000);
     assertThat(failures).isEmpty();
     assertThat(failed.get()).isZero();
@@ -260,7 +294,7 @@ class CacheClusterIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void withEveryRedisNodeStoppedRequestsSucceedFromL1OrTheService() throws Exception {
     get(a, "/storage/survivor");
     assertThat(xcache(get(a, "/storage/survivor"))).isEqualTo("HIT");

@@ -113,6 +113,21 @@ public final class RedisClusterFixture implements AutoCloseable {
     p.waitFor(10, TimeUnit.SECONDS);
   }
 
+  /** Freezes a node (SIGSTOP): it keeps its connections but answers nothing, like a very slow Redis. */
+  public void pause(int port) throws Exception {
+    signal(port, "-STOP");
+  }
+
+  /** Lets a paused node run again (SIGCONT). */
+  public void resume(int port) throws Exception {
+    signal(port, "-CONT");
+  }
+
+  private void signal(int port, String signal) throws Exception {
+    long pid = processes.get(ports.indexOf(port)).pid();
+    run(List.of("kill", signal, Long.toString(pid)), Duration.ofSeconds(5));
+  }
+
   /** Stops every node (SIGKILL). */
   public void killAll() throws InterruptedException {
     for (int p : ports) {
