@@ -38,6 +38,9 @@ class CacheClusterIT {
     cluster = RedisClusterFixture.start();
     upstream = new CacheUpstream();
     String yaml = """
+        admin:
+          port: 0
+          token: secret
         redis:
           nodes: ${NODES}
           command_timeout: 250ms
@@ -135,7 +138,8 @@ class CacheClusterIT {
   }
 
   static String keyOf(String path) {
-    return CacheKeys.resourceTag("lake", "/storage" + path) + ":0:GET:";
+    return CacheKeys.resourceTag("lake", "/storage" + path) + ":" + a.gateway.cache().routes.get("lake").namespace
+        + ":GET:";
   }
 
   static boolean l2Has(GatewayFixture g, String path) {
@@ -171,6 +175,43 @@ class CacheClusterIT {
     await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
         .until(() -> xcache(get(b, "/storage/mine", "Authorization", "Bearer alice")).equals("HIT"));
     assertThat(get(b, "/storage/mine", "Authorization", "Bearer alice").body()).isEqualTo(alice.body());
+  }
+
+  @Test
+  @Order(4)
+  void purgesByRouteAndByTagReachEveryInstanceAndRedis() {
+    get(a, "/storage/ns1");
+    await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> l2Has(a, "/ns1"));
+    assertThat(xcache(get(b, "/storage/ns1"))).isEqualTo("HIT");
+    assertThat(purge(b, "{\"route\": \"lake\"}").statusCode()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10))
+        .until(() -> a.gateway.cache().routes.get("lake").namespace >= 1);
+    assertThat(xcache(get(a, "/storage/ns1"))).isEqualTo("MISS");
+    assertThat(xcache(get(b, "/storage/ns1"))).isIn("MISS", "HIT"); // HIT only from A's new write
+
+    get(a, "/storage/tagged?tag=blue");
+    long ns = a.gateway.cache().routes.get("lake").namespace;
+    String key = CacheKeys.resourceTag("lake", "/storage/tagged") + ":" + ns + ":GET:tag=blue";
+    await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> l2HasKey(a, key));
+    assertThat(xcache(get(b, "/storage/tagged?tag=blue"))).isEqualTo("HIT");
+    assertThat(purge(a, "{\"tag\": \"blue\"}").statusCode()).isEqualTo(200);
+    assertThat(l2HasKey(a, key)).isFalse();
+    await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10))
+        .until(() -> b.gateway.cache().l1.get(key, System.currentTimeMillis()) == null);
+    assertThat(xcache(get(b, "/storage/tagged?tag=blue"))).isEqualTo("MISS");
+  }
+
+  static HttpResponse<String> purge(GatewayFixture g, String json) {
+    return g.send(HttpRequest.newBuilder(g.adminUri("/admin/cache/purge")).header("Authorization", "Bearer secret")
+        .POST(HttpRequest.BodyPublishers.ofString(json)).build());
+  }
+
+  static boolean l2HasKey(GatewayFixture g, String key) {
+    try {
+      return g.gateway.cache().l2.get(key).toCompletableFuture().get(5, TimeUnit.SECONDS) != null;
+    } catch (Exception e) {
+      return false;
+    }
   }
 
   @Test
