@@ -37,8 +37,4 @@ final class Flight {
     }
   }
 
-  synchronized int waiting() {
-    return waiters.size();
-  }
-
 }

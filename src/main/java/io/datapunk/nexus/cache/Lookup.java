@@ -116,7 +116,8 @@ final class Lookup implements BodyTap {
     route.stats.misses.increment();
     version = cache.nextVersion();
     exchange.bodyTap(this);
-    if (stale != null) {
+    if (stale != null || flight != null) {
+      // Serves the stale entry, and in any case frees the waiters at once when the call fails.
       exchange.errorFallback(this::onError);
     }
     exchange.proceed();

@@ -23,7 +23,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -376,10 +375,6 @@ public final class ResponseCache {
       }
     }
     return false;
-  }
-
-  static <T> Predicate<T> all() {
-    return t -> true;
   }
 
   /** One cached route: its policy, its namespace version and its counters. */

@@ -6,8 +6,9 @@ import io.vertx.core.streams.ReadStream;
 /**
  * Sees a proxied response body as it streams to the client, chunk by chunk, and may replace it (the
  * cache stores what it sees, or answers from a stored body). Set per exchange with
- * {@link Exchange#bodyTap(BodyTap)} from {@link Filter#onResponse}; exchanges without one pay nothing.
- * Called on the exchange's event loop.
+ * {@link Exchange#bodyTap(BodyTap)} in {@link Filter#onRequest} or {@link Filter#onResponse}; the
+ * proxy reads it after the filters' {@code onResponse}. Exchanges without one pay nothing. Called on
+ * the exchange's event loop.
  */
 public interface BodyTap {
   /** A chunk from the service; returns what the client gets instead (usually {@code chunk}), or null for nothing. */
