@@ -173,6 +173,26 @@ class CacheIT {
   }
 
   @Test
+  void coalescedRequestsAreFreedAtOnceWhenTheServiceFails() throws Exception {
+    upstream.failing = true;
+    try {
+      long t0 = System.nanoTime();
+      List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        all.add(gw.http.sendAsync(HttpRequest.newBuilder(gw.uri("/storage/down")).timeout(Duration.ofSeconds(20))
+            .GET().build(), HttpResponse.BodyHandlers.ofString()));
+      }
+      for (CompletableFuture<HttpResponse<String>> f : all) {
+        assertThat(f.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(502);
+      }
+      // Not held until the leader's safety timer (route timeout 3 s + 1 s).
+      assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(3_500);
+    } finally {
+      upstream.failing = false;
+    }
+  }
+
+  @Test
   void successfulUnsafeRequestInvalidatesThePath() {
     get("/storage/doc?x=1");
     get("/storage/doc?x=2");
