@@ -75,21 +75,24 @@ public final class CacheAdmin {
       error(request, GatewayError.VALIDATION, "The " + field + " must be a non-empty string.");
       return;
     }
-    Future<Long> done = switch (field) {
-      case "key", "path" -> byUrl(s, field.equals("key"));
-      case "prefix" -> s.startsWith("/") ? cache.purgePrefix(s) : null;
-      case "route" -> {
-        CachedRoute r = cache.routes.get(s);
-        yield r == null ? null : Future.fromCompletionStage(cache.purgeRoute(r));
-      }
-      case "tag" -> Future.fromCompletionStage(cache.purgeTag(s));
-      default -> null;
+    boolean valid = switch (field) {
+      case "key", "path", "prefix" -> s.startsWith("/");
+      case "route" -> cache.routes.containsKey(s);
+      case "tag" -> true;
+      default -> false;
     };
-    if (done == null) {
+    if (!valid) {
       error(request, GatewayError.VALIDATION,
           field.equals("route") ? "No cached route has this name." : "Give one of key, path, prefix, route or tag; paths start with /.");
       return;
     }
+    // Purges by route, tag or prefix scan L1: on a worker thread, not the admin event loop.
+    Future<Long> done = cache.vertx.<Future<Long>>executeBlocking(() -> switch (field) {
+      case "key", "path" -> byUrl(s, field.equals("key"));
+      case "prefix" -> cache.purgePrefix(s);
+      case "route" -> Future.fromCompletionStage(cache.purgeRoute(cache.routes.get(s)));
+      default -> Future.fromCompletionStage(cache.purgeTag(s));
+    }, false).compose(f -> f);
     done.onComplete(ar -> {
       if (ar.succeeded()) {
         json(request, 200, new JsonObject().put("purged", ar.result()).put("redis", cache.stats.redisUp()).encode());

@@ -314,11 +314,11 @@ public final class ResponseCache {
         CachedRoute r = routes.get(f[2]);
         if (r != null && Long.parseLong(f[3]) > r.namespace) {
           r.namespace(Long.parseLong(f[3]));
-          l1.removeIf(e -> e.route.equals(r.name));
+          offLoop(() -> l1.removeIf(e -> e.route.equals(r.name)));
         }
       }
-      case "tag" -> l1.removeIf(e -> contains(e.tags, f[5]));
-      case "pre" -> l1.removeIf(e -> e.path.startsWith(f[5]));
+      case "tag" -> offLoop(() -> l1.removeIf(e -> contains(e.tags, f[5])));
+      case "pre" -> offLoop(() -> l1.removeIf(e -> e.path.startsWith(f[5])));
       default -> {
         // an event of a newer version of Nexus: ignored
       }
@@ -327,8 +327,16 @@ public final class ResponseCache {
 
   /** After a gap in the event channel: events may have been missed, so L1 starts over. */
   void resync() {
-    l1.clear();
+    offLoop(l1::clear);
     loadNamespaces();
+  }
+
+  /** Scans of the whole L1 run on a worker thread: a large L1 must not stall an event loop or Redis's I/O thread. */
+  private void offLoop(Runnable scan) {
+    vertx.executeBlocking(() -> {
+      scan.run();
+      return null;
+    }, false);
   }
 
   private void loadNamespaces() {
@@ -339,7 +347,7 @@ public final class ResponseCache {
       l2.namespace(r.name).whenComplete((ns, e) -> {
         if (e == null && (!r.namespaceKnown || ns > r.namespace)) {
           if (r.namespaceKnown) {
-            l1.removeIf(x -> x.route.equals(r.name));
+            offLoop(() -> l1.removeIf(x -> x.route.equals(r.name)));
           }
           r.namespace(ns);
         }
