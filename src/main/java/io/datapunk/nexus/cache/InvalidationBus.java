@@ -26,7 +26,7 @@ final class InvalidationBus {
   private volatile StatefulRedisClusterPubSubConnection<String, String> connection;
   private volatile boolean connecting;
   private volatile boolean closed;
-  private long downSince;
+  private volatile long downSince;
   private long timer = -1;
 
   InvalidationBus(RedisCluster redis, Vertx vertx, Consumer<String> onMessage, Runnable onGap) {

@@ -178,6 +178,27 @@ class CacheClusterIT {
   }
 
   @Test
+  @Order(3)
+  void everyKeyTheCacheWritesHasATtl() {
+    get(a, "/storage/ttl?tag=green");
+    await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+      int keys = 0;
+      for (int port : cluster.masters()) {
+        for (String key : cluster.cli(port, "--scan", "--pattern", "nx:c:*").split("\n")) {
+          if (key.isBlank()) {
+            continue;
+          }
+          keys++;
+          long ttl = Long.parseLong(cluster.cli(port, "pttl", key).trim());
+          assertThat(ttl).as("PTTL of %s", key).isPositive();
+        }
+      }
+      // entries, path indexes, an invalidation mark and a tag set
+      assertThat(keys).isGreaterThanOrEqualTo(5);
+    });
+  }
+
+  @Test
   @Order(4)
   void purgesByRouteAndByTagReachEveryInstanceAndRedis() {
     get(a, "/storage/ns1");

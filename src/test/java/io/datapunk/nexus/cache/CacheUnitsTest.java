@@ -78,6 +78,17 @@ class CacheUnitsTest {
   }
 
   @Test
+  void compressMinSizeJustInsideAndJustOutside() {
+    int min = 4096;
+    byte[] at = EntryCodec.encode(entry("k", "/p", 1, min, 10), min);
+    byte[] below = EntryCodec.encode(entry("k", "/p", 1, min - 1, 10), min);
+    assertThat(at.length).isLessThan(min / 2);
+    assertThat(below.length).isGreaterThan(min - 1);
+    assertThat(EntryCodec.decode("k", at).body.length()).isEqualTo(min);
+    assertThat(EntryCodec.decode("k", below).body.length()).isEqualTo(min - 1);
+  }
+
+  @Test
   void lruEvictsTheLeastRecentlyUsedByBytes() {
     LocalCache l1 = new LocalCache(3 * 1400, false, () -> 0);
     l1.put(entry("a", "/a", 1, 1000, 1000));
