@@ -132,7 +132,7 @@ public final class CacheAdmin {
     for (Map.Entry<String, CacheStats.Route> e : s.routes().entrySet()) {
       CacheStats.Route r = e.getValue();
       routes.put(e.getKey(), new JsonObject().put("hits_l1", r.hitsL1()).put("hits_l2", r.hitsL2())
-          .put("stale_l1", r.staleL1()).put("stale_l2", r.staleL2()).put("misses", r.misses())
+          .put("stale_l1", r.staleL1()).put("stale_l2", r.staleL2()).put("misses", r.misses()).put("revalidated", r.revalidated())
           .put("coalesced", r.coalesced()).put("stores", r.stores()).put("stores_refused", r.storesRefused())
           .put("invalidations", r.invalidations()));
     }

@@ -74,6 +74,7 @@ public final class CacheStats {
     final LongAdder staleL1 = new LongAdder();
     final LongAdder staleL2 = new LongAdder();
     final LongAdder misses = new LongAdder();
+    final LongAdder revalidated = new LongAdder();
     final LongAdder coalesced = new LongAdder();
     final LongAdder stores = new LongAdder();
     final LongAdder storesRefused = new LongAdder();
@@ -97,6 +98,11 @@ public final class CacheStats {
 
     public long misses() {
       return misses.sum();
+    }
+
+    /** Expired entries the service confirmed with 304 (served from the cache, refreshed). */
+    public long revalidated() {
+      return revalidated.sum();
     }
 
     /** Misses that waited for another request's upstream call instead of making one. */

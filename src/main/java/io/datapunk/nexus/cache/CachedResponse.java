@@ -25,6 +25,7 @@ final class CachedResponse {
   static final CharSequence HIT = HttpHeaders.createOptimized("HIT");
   static final CharSequence MISS = HttpHeaders.createOptimized("MISS");
   static final CharSequence STALE = HttpHeaders.createOptimized("STALE");
+  static final CharSequence REVALIDATED = HttpHeaders.createOptimized("REVALIDATED");
   private static final AsciiString[] AGES = new AsciiString[4096];
   private static final int OVERHEAD = 256;
 
@@ -129,6 +130,21 @@ final class CachedResponse {
 
   int weight() {
     return weight;
+  }
+
+  /** The stored ETag, or null. */
+  String etag() {
+    return etag;
+  }
+
+  /** The stored Last-Modified value as sent, or null. */
+  String lastModifiedValue() {
+    for (int i = 0; i < headerNames.length; i++) {
+      if (headerNames[i].equalsIgnoreCase("last-modified")) {
+        return headerValues[i];
+      }
+    }
+    return null;
   }
 
   /** Whether the request's values of the Vary headers are those this variant was stored for. */

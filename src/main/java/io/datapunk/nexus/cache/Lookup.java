@@ -42,6 +42,8 @@ final class Lookup implements BodyTap {
   private CachedResponse head;
   private String[] varyNames;
   private boolean replacing;
+  /** The conditional request sent to the service is ours (from the stale entry's validators). */
+  private boolean revalidating;
   private long timer = -1;
 
   Lookup(ResponseCache cache, CachedRoute route, Exchange exchange, String key, boolean perCaller,
@@ -116,6 +118,16 @@ final class Lookup implements BodyTap {
     route.stats.misses.increment();
     version = cache.nextVersion();
     exchange.bodyTap(this);
+    if (stale != null && request.method() == HttpMethod.GET && (stale.etag() != null || stale.lastModifiedValue() != null)
+        && !request.headers().contains(HttpHeaders.IF_NONE_MATCH) && !request.headers().contains(HttpHeaders.IF_MODIFIED_SINCE)) {
+      // The expired entry may still be right: ask the service to confirm it (a 304 costs no body).
+      revalidating = true;
+      if (stale.etag() != null) {
+        request.headers().set(HttpHeaders.IF_NONE_MATCH, stale.etag());
+      } else {
+        request.headers().set(HttpHeaders.IF_MODIFIED_SINCE, stale.lastModifiedValue());
+      }
+    }
     if (stale != null || flight != null) {
       // Serves the stale entry, and in any case frees the waiters at once when the call fails.
       exchange.errorFallback(this::onError);
@@ -175,6 +187,10 @@ final class Lookup implements BodyTap {
       return false;
     }
     route.stats.staleL1.increment();
+    if (revalidating) {
+      // Our own conditional headers must not turn the answer into a 304 the client never asked for.
+      request.headers().remove(HttpHeaders.IF_NONE_MATCH).remove(HttpHeaders.IF_MODIFIED_SINCE);
+    }
     stale.write(exchange, CachedResponse.STALE, now);
     finish(stale, CachedResponse.STALE);
     return true;
@@ -188,6 +204,10 @@ final class Lookup implements BodyTap {
     if ((status == 500 || status == 502 || status == 503 || status == 504) && stale != null
         && now < stale.staleIfErrorUntil) {
       replaceWithStale(response, now);
+      return;
+    }
+    if (status == 304 && revalidating) {
+      replaceWithRevalidated(response, now);
       return;
     }
     response.headers().set(CachedResponse.X_CACHE, CachedResponse.MISS);
@@ -341,6 +361,54 @@ final class Lookup implements BodyTap {
       response.headers().set(HttpHeaders.CONNECTION, connection);
     }
     finish(stale, CachedResponse.STALE);
+  }
+
+  /** Response headers a 304 updates in the stored response (RFC 9111 §4.3.4, the ones that matter here). */
+  private static final String[] UPDATED_BY_304 = {"cache-control", "expires", "date", "etag", "last-modified", "vary"};
+
+  /**
+   * The service confirmed the expired entry (304 to our conditional request): the client gets the
+   * stored response with the 304's updated headers, and that is stored again with new freshness.
+   */
+  private void replaceWithRevalidated(HttpServerResponse response, long now) {
+    replacing = true;
+    route.stats.revalidated.increment();
+    MultiMap out = response.headers();
+    MultiMap updates = MultiMap.caseInsensitiveMultiMap();
+    for (String name : UPDATED_BY_304) {
+      if (out.contains(name)) {
+        updates.set(name, out.getAll(name));
+      }
+    }
+    String connection = out.get(HttpHeaders.CONNECTION);
+    out.clear();
+    response.setChunked(false);
+    response.setStatusCode(stale.status);
+    for (int i = 0; i < stale.headerNames.length; i++) {
+      if (!updates.contains(stale.headerNames[i])) {
+        out.add(stale.headerNames[i], stale.headerValues[i]);
+      }
+    }
+    out.addAll(updates);
+    CachedResponse h = storable(response, stale.status, now);
+    out.set(HttpHeaders.AGE, "0")
+        .set(CachedResponse.X_CACHE, CachedResponse.REVALIDATED)
+        .set(RequestIds.HEADER, exchange.requestId())
+        .set(HttpHeaders.CONTENT_LENGTH, Integer.toString(stale.body.length()));
+    if (connection != null) {
+      out.set(HttpHeaders.CONNECTION, connection);
+    }
+    if (h == null) {
+      finish(null, null);
+      return;
+    }
+    CachedResponse entry = new CachedResponse(h.key, h.route, h.path, h.version, h.status, h.headerNames,
+        h.headerValues, stale.body, h.ageBase, h.freshUntil, h.staleWhileRevalidateUntil, h.staleIfErrorUntil,
+        h.varyNames, h.varyValues, h.tags, h.shared);
+    CachedResponse marker = varyNames == null ? null
+        : CachedResponse.marker(key, route.name, h.path, version, varyNames, h.freshUntil, entry.removeAt());
+    cache.store(route, marker, entry);
+    finish(entry, CachedResponse.HIT);
   }
 
   @Override

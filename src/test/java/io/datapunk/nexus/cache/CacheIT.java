@@ -101,6 +101,26 @@ class CacheIT {
   }
 
   @Test
+  void anExpiredEntryIsRevalidatedWithTheServiceAndServedWhole() {
+    String uri = "/storage/reval?cc=max-age=1&etag=fixed";
+    HttpResponse<String> first = get(uri);
+    assertThat(xcache(first)).isEqualTo("MISS");
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+      HttpResponse<String> r = get(uri);
+      assertThat(xcache(r)).isEqualTo("REVALIDATED");
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).isEqualTo(first.body());
+      assertThat(r.headers().firstValue("ETag")).contains("\"fixed\"");
+    });
+    assertThat(upstream.notModified.get()).isGreaterThanOrEqualTo(1);
+    // Fresh again after the 304: the next request is a hit.
+    assertThat(xcache(get(uri))).isIn("HIT", "REVALIDATED");
+    // A client's own conditional request is passed through: its 304 comes from the service.
+    HttpResponse<String> own = get("/storage/reval2?cc=max-age=60&etag=e2", "If-None-Match", "\"e2\"");
+    assertThat(own.statusCode()).isEqualTo(304);
+  }
+
+  @Test
   void noStoreAndNoCacheResponsesAreNotStored() {
     get("/storage/nostore?cc=no-store");
     assertThat(xcache(get("/storage/nostore?cc=no-store"))).isEqualTo("MISS");

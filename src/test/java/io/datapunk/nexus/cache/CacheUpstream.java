@@ -16,6 +16,7 @@ final class CacheUpstream {
   final TestUpstream server = TestUpstream.start();
   final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
   volatile boolean failing;
+  final AtomicInteger notModified = new AtomicInteger();
   volatile int failStatus;
   volatile String version = "v1";
   /** A delay (ms) for the next request only. */
@@ -63,7 +64,17 @@ final class CacheUpstream {
       if (r.getParam("status") != null) {
         resp.setStatusCode(Integer.parseInt(r.getParam("status")));
       }
-      resp.putHeader("ETag", "\"" + version + "-" + n + "\"");
+      if (r.getParam("etag") != null) {
+        String tag = "\"" + r.getParam("etag") + "\"";
+        resp.putHeader("ETag", tag);
+        if (tag.equals(r.getHeader("If-None-Match"))) {
+          notModified.incrementAndGet();
+          resp.setStatusCode(304).end();
+          return;
+        }
+      } else {
+        resp.putHeader("ETag", "\"" + version + "-" + n + "\"");
+      }
       resp.putHeader("Content-Type", "text/plain");
       String body;
       if (r.getParam("size") != null) {
