@@ -38,6 +38,10 @@ class CacheIT {
             prefix: /storage
             service_url: ${UP}
             timeout: 3
+            # These tests make the service fail on purpose; the breaker and ejection would then answer
+            # for it in the next tests.
+            circuit_breaker: {enabled: false}
+            outlier_detection: {enabled: false}
             cache:
               ttl: 60s
               stale_if_error: 60s
