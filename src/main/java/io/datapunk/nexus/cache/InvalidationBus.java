@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 final class InvalidationBus {
   private static final Logger LOG = LoggerFactory.getLogger(InvalidationBus.class);
   private static final long REPLACE_AFTER_NANOS = 3_000_000_000L;
+  private static final long RETRY_NANOS = 2_000_000_000L;
 
   private final RedisCluster redis;
   private final Vertx vertx;
@@ -27,6 +28,8 @@ final class InvalidationBus {
   private volatile boolean connecting;
   private volatile boolean closed;
   private volatile long downSince;
+  /** After a failed subscription attempt the next one waits, so a Redis that is down is not hammered. */
+  private volatile long nextAttempt;
   private long timer = -1;
 
   InvalidationBus(RedisCluster redis, Vertx vertx, Consumer<String> onMessage, Runnable onGap) {
@@ -71,7 +74,7 @@ final class InvalidationBus {
   }
 
   private void connect() {
-    if (connecting) {
+    if (connecting || System.nanoTime() - nextAttempt < 0) {
       return;
     }
     connecting = true;
@@ -89,6 +92,7 @@ final class InvalidationBus {
         .whenComplete((c, e) -> {
           connecting = false;
           if (e != null) {
+            nextAttempt = System.nanoTime() + RETRY_NANOS;
             return;
           }
           if (closed) {
