@@ -29,7 +29,7 @@ final class InvalidationBus {
   private volatile boolean closed;
   private volatile long downSince;
   /** After a failed subscription attempt the next one waits, so a Redis that is down is not hammered. */
-  private volatile long nextAttempt;
+  private volatile long nextAttempt = System.nanoTime();
   private long timer = -1;
 
   InvalidationBus(RedisCluster redis, Vertx vertx, Consumer<String> onMessage, Runnable onGap) {

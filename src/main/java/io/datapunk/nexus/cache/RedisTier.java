@@ -94,7 +94,7 @@ final class RedisTier {
   private final long retryNanos;
   private final AtomicInteger failures = new AtomicInteger();
   private volatile StatefulRedisClusterConnection<String, byte[]> connection;
-  private volatile long pausedUntil;
+  private volatile long pausedUntil = System.nanoTime();
   /**
    * How long a namespace key lives after its last read (every instance reads it every 5 s): longer
    * than any entry, so a namespace can only expire once every entry written under it has.
