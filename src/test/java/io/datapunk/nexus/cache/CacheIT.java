@@ -293,6 +293,23 @@ class CacheIT {
   }
 
   @Test
+  void hitsAreCompressedForClientsThatAskAndTheStoredBodyStaysIdentity() throws Exception {
+    HttpResponse<String> plain = get("/storage/gz?size=1024");
+    assertThat(plain.headers().firstValue("Content-Encoding")).isEmpty();
+    HttpResponse<byte[]> gz = gw.http.send(HttpRequest.newBuilder(gw.uri("/storage/gz?size=1024"))
+        .header("Accept-Encoding", "gzip").GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(xcache(gz)).isEqualTo("HIT");
+    assertThat(gz.headers().firstValue("Content-Encoding")).contains("gzip");
+    byte[] body = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(gz.body())).readAllBytes();
+    assertThat(new String(body)).isEqualTo("x".repeat(1024));
+    HttpResponse<String> again = get("/storage/gz?size=1024");
+    assertThat(xcache(again)).isEqualTo("HIT");
+    assertThat(again.headers().firstValue("Content-Encoding")).isEmpty();
+    assertThat(again.body()).hasSize(1024);
+    assertThat(upstream.calls("/gz")).isEqualTo(1);
+  }
+
+  @Test
   void statusesOutsideThePolicyAreNotStored() {
     get("/storage/err?status=500");
     assertThat(xcache(get("/storage/err?status=500"))).isEqualTo("MISS");
