@@ -53,6 +53,7 @@ final class CacheFilter implements Filter {
     }
     CacheControl cc = requestDirectives(request);
     if (cc.noStore) {
+      exchange.cacheResult(CachedResponse.BYPASS_WORD);
       exchange.proceed();
       return;
     }
@@ -67,7 +68,8 @@ final class CacheFilter implements Filter {
       CachedResponse e = local(key, request, now);
       if (e != null) {
         if (e.isFresh(now)) {
-          route.stats.hitsL1.increment();
+          route.stats.countHitL1();
+          exchange.cacheResult(CachedResponse.HIT_WORD);
           e.write(exchange, CachedResponse.HIT, now);
           if (e.shared) {
             cache.refresher().hot(e, request, now);
@@ -75,7 +77,8 @@ final class CacheFilter implements Filter {
           return;
         }
         if (now < e.staleWhileRevalidateUntil && e.shared) {
-          route.stats.staleL1.increment();
+          route.stats.countStaleL1();
+          exchange.cacheResult(CachedResponse.STALE_WORD);
           e.write(exchange, CachedResponse.STALE, now);
           cache.refresher().refresh(e, request);
           return;

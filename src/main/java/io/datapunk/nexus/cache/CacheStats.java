@@ -67,8 +67,9 @@ public final class CacheStats {
     return all == 0 ? Double.NaN : (double) hits / all;
   }
 
-  /** One route's counters. */
+  /** One route's counters; lookups also go to the route's {@code nexus_cache_requests_total} series. */
   public static final class Route {
+    private volatile io.datapunk.nexus.observability.CacheMetrics.RouteCache metrics;
     final LongAdder hitsL1 = new LongAdder();
     final LongAdder hitsL2 = new LongAdder();
     final LongAdder staleL1 = new LongAdder();
@@ -79,6 +80,50 @@ public final class CacheStats {
     final LongAdder stores = new LongAdder();
     final LongAdder storesRefused = new LongAdder();
     final LongAdder invalidations = new LongAdder();
+
+    void metrics(io.datapunk.nexus.observability.CacheMetrics.RouteCache m) {
+      this.metrics = m;
+    }
+
+    void countHitL1() {
+      hitsL1.increment();
+      var m = metrics;
+      if (m != null) {
+        m.hitL1();
+      }
+    }
+
+    void countHitL2() {
+      hitsL2.increment();
+      var m = metrics;
+      if (m != null) {
+        m.hitL2();
+      }
+    }
+
+    void countStaleL1() {
+      staleL1.increment();
+      var m = metrics;
+      if (m != null) {
+        m.stale();
+      }
+    }
+
+    void countStaleL2() {
+      staleL2.increment();
+      var m = metrics;
+      if (m != null) {
+        m.stale();
+      }
+    }
+
+    void countMiss() {
+      misses.increment();
+      var m = metrics;
+      if (m != null) {
+        m.miss();
+      }
+    }
 
     public long hitsL1() {
       return hitsL1.sum();

@@ -26,6 +26,12 @@ final class CachedResponse {
   static final CharSequence MISS = HttpHeaders.createOptimized("MISS");
   static final CharSequence STALE = HttpHeaders.createOptimized("STALE");
   static final CharSequence REVALIDATED = HttpHeaders.createOptimized("REVALIDATED");
+  // The same verdicts as plain strings, for the access log (Exchange#cacheResult).
+  static final String HIT_WORD = "HIT";
+  static final String MISS_WORD = "MISS";
+  static final String STALE_WORD = "STALE";
+  static final String REVALIDATED_WORD = "REVALIDATED";
+  static final String BYPASS_WORD = "BYPASS";
   private static final AsciiString[] AGES = new AsciiString[4096];
   private static final int OVERHEAD = 256;
 

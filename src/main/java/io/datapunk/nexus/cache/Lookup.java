@@ -94,13 +94,13 @@ final class Lookup implements BodyTap {
     if (e != null && now < e.removeAt() && e.matchesVariant(request)) {
       cache.l1.put(e);
       if (e.isFresh(now)) {
-        route.stats.hitsL2.increment();
+        route.stats.countHitL2();
         serve(e, CachedResponse.HIT, now);
         finish(e, CachedResponse.HIT);
         return;
       }
       if (now < e.staleWhileRevalidateUntil && e.shared) {
-        route.stats.staleL2.increment();
+        route.stats.countStaleL2();
         serve(e, CachedResponse.STALE, now);
         finish(e, CachedResponse.STALE);
         cache.refresher().refresh(e, request);
@@ -115,7 +115,7 @@ final class Lookup implements BodyTap {
 
   /** Asks the service; the response head passes {@link #onResponseHead()}. */
   void fetch() {
-    route.stats.misses.increment();
+    route.stats.countMiss();
     version = cache.nextVersion();
     exchange.bodyTap(this);
     if (stale != null && request.method() == HttpMethod.GET && (stale.etag() != null || stale.lastModifiedValue() != null)
@@ -144,7 +144,7 @@ final class Lookup implements BodyTap {
       }
       long now = cache.clock.getAsLong();
       if (entry != null && !entry.marker() && entry.matchesVariant(request) && now < entry.removeAt()) {
-        route.stats.hitsL1.increment();
+        route.stats.countHitL1();
         serve(entry, verdict, now);
       } else {
         fetch();
@@ -157,6 +157,7 @@ final class Lookup implements BodyTap {
     if (response.closed() || response.ended() || response.headWritten()) {
       return;
     }
+    exchange.cacheResult(verdict == CachedResponse.STALE ? CachedResponse.STALE_WORD : CachedResponse.HIT_WORD);
     e.write(exchange, verdict, now);
     exchange.complete();
   }
@@ -186,11 +187,12 @@ final class Lookup implements BodyTap {
       finish(null, null);
       return false;
     }
-    route.stats.staleL1.increment();
+    route.stats.countStaleL1();
     if (revalidating) {
       // Our own conditional headers must not turn the answer into a 304 the client never asked for.
       request.headers().remove(HttpHeaders.IF_NONE_MATCH).remove(HttpHeaders.IF_MODIFIED_SINCE);
     }
+    exchange.cacheResult(CachedResponse.STALE_WORD);
     stale.write(exchange, CachedResponse.STALE, now);
     finish(stale, CachedResponse.STALE);
     return true;
@@ -211,6 +213,7 @@ final class Lookup implements BodyTap {
       return;
     }
     response.headers().set(CachedResponse.X_CACHE, CachedResponse.MISS);
+    exchange.cacheResult(CachedResponse.MISS_WORD);
     CachedResponse entry = request.method() == HttpMethod.HEAD ? null : storable(response, status, now);
     if (entry == null) {
       exchange.bodyTap(null);
@@ -345,7 +348,8 @@ final class Lookup implements BodyTap {
   /** A 5xx from the service while a stale entry may still be served: the client gets the entry. */
   private void replaceWithStale(HttpServerResponse response, long now) {
     replacing = true;
-    route.stats.staleL1.increment();
+    exchange.cacheResult(CachedResponse.STALE_WORD);
+    route.stats.countStaleL1();
     String connection = response.headers().get(HttpHeaders.CONNECTION);
     response.headers().clear();
     response.setChunked(false);
@@ -372,6 +376,7 @@ final class Lookup implements BodyTap {
    */
   private void replaceWithRevalidated(HttpServerResponse response, long now) {
     replacing = true;
+    exchange.cacheResult(CachedResponse.REVALIDATED_WORD);
     route.stats.revalidated.increment();
     MultiMap out = response.headers();
     MultiMap updates = MultiMap.caseInsensitiveMultiMap();

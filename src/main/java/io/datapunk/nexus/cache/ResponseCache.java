@@ -2,14 +2,20 @@ package io.datapunk.nexus.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.datapunk.nexus.admin.AdminHooks;
 import io.datapunk.nexus.config.CacheStrategyConfig;
 import io.datapunk.nexus.config.NexusConfig;
 import io.datapunk.nexus.config.RouteCacheConfig;
 import io.datapunk.nexus.config.RouteConfig;
+import io.datapunk.nexus.observability.CacheMetrics;
+import io.datapunk.nexus.observability.Metrics;
+import io.datapunk.nexus.observability.Observability;
 import io.datapunk.nexus.pipeline.Filter;
 import io.datapunk.nexus.pipeline.RouteFilterFactory;
 import io.datapunk.nexus.pipeline.Stage;
 import io.datapunk.nexus.redis.RedisCluster;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -89,14 +95,55 @@ public final class ResponseCache {
     stats.tiers(l1::bytes, l1::entries, () -> l2 != null && l2.available());
   }
 
-  /** The cache of a gateway, or null when no route caches. */
-  public static ResponseCache create(Vertx vertx, NexusConfig config, RedisCluster redis) {
+  /**
+   * The cache of a gateway, or null when no route caches. Its counters are registered with the
+   * gateway's metrics: {@code nexus_cache_requests_total{route,tier,result}}, the hit ratio and the
+   * L1 size ({@code nexus_cache_*}), {@code nexus_redis_up{client="cache"}}, and the counters below.
+   */
+  public static ResponseCache create(Vertx vertx, NexusConfig config, RedisCluster redis, Observability observability) {
     for (RouteConfig rc : config.routes()) {
       if (rc.cache().enabled()) {
-        return new ResponseCache(vertx, config, redis, System::currentTimeMillis);
+        ResponseCache cache = new ResponseCache(vertx, config, redis, System::currentTimeMillis);
+        if (observability != null) {
+          cache.register(observability.metrics());
+        }
+        return cache;
       }
     }
     return null;
+  }
+
+  private void register(Metrics metrics) {
+    CacheMetrics m = metrics.cache();
+    m.size("l1", l1::entries, l1::bytes);
+    if (l2 != null) {
+      metrics.redis("cache", l2::available);
+    }
+    MeterRegistry registry = metrics.registry();
+    FunctionCounter.builder("nexus.cache.redis.errors", stats, s -> s.redisErrors())
+        .description("Redis calls of the cache that failed or timed out (the request went on without Redis)")
+        .register(registry);
+    FunctionCounter.builder("nexus.cache.invalidations.received", stats, s -> s.invalidationsReceived())
+        .description("Invalidation events from other instances applied to this instance's L1").register(registry);
+    for (CachedRoute r : routes.values()) {
+      r.stats.metrics(m.route(r.name));
+      CacheStats.Route rs = r.stats;
+      FunctionCounter.builder("nexus.cache.stores", rs, x -> x.stores()).tag("route", r.name).tag("result", "stored")
+          .description("Responses written to the cache").register(registry);
+      FunctionCounter.builder("nexus.cache.stores", rs, x -> x.storesRefused()).tag("route", r.name)
+          .tag("result", "refused").description("Responses written to the cache").register(registry);
+      FunctionCounter.builder("nexus.cache.coalesced", rs, x -> x.coalesced()).tag("route", r.name)
+          .description("Misses that waited for another request's upstream call").register(registry);
+      FunctionCounter.builder("nexus.cache.revalidated", rs, x -> x.revalidated()).tag("route", r.name)
+          .description("Expired entries the service confirmed with 304").register(registry);
+      FunctionCounter.builder("nexus.cache.invalidations", rs, x -> x.invalidations()).tag("route", r.name)
+          .description("Path invalidations started here (unsafe methods, purges)").register(registry);
+    }
+  }
+
+  /** The handler of {@code POST /admin/cache/purge} (the admin API checks the token and audits). */
+  public AdminHooks.Handler purgeHandler() {
+    return new CacheAdmin(this)::handle;
   }
 
   /** The factory of the routes' cache filters, for the gateway's filter list. */

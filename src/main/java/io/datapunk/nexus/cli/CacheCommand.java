@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
  * address and token come from the options, else {@code $NEXUS_ADMIN_URL} / {@code $NEXUS_ADMIN_TOKEN},
  * else the config file's {@code admin} section.
  */
-@Command(name = "cache", description = "Purge the response cache or show its counters (through the admin API).",
+@Command(name = "cache", description = "Purge the response cache or show its figures (through the admin API).",
     subcommands = {CacheCommand.Purge.class, CacheCommand.Stats.class})
 final class CacheCommand implements Runnable {
   @Override
@@ -132,7 +132,8 @@ final class CacheCommand implements Runnable {
     }
   }
 
-  @Command(name = "stats", mixinStandardHelpOptions = true, description = "Print the cache's counters (hits, misses, stale per tier, L1 size, Redis errors).")
+  @Command(name = "stats", mixinStandardHelpOptions = true,
+      description = "Print the cache's figures from /admin/summary (hit ratio, hits, misses, entries and bytes per tier).")
   static final class Stats implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     AdminMixin admin;
@@ -140,7 +141,13 @@ final class CacheCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       try {
-        return print(admin.admin.send("GET", "/admin/cache/stats", null));
+        HttpResponse<String> r = admin.admin.send("GET", "/admin/summary", null);
+        if (r.statusCode() != 200) {
+          return print(r);
+        }
+        JsonObject cache = new JsonObject(r.body()).getJsonObject("cache");
+        System.out.println(cache == null ? "{}" : cache.encodePrettily());
+        return 0;
       } catch (java.io.IOException e) {
         System.err.println("nexus cache: the admin API cannot be reached (" + e.getClass().getSimpleName() + ")");
         return 1;

@@ -2,6 +2,7 @@ package io.datapunk.nexus.server;
 
 import io.datapunk.nexus.admin.AdminApi;
 import io.datapunk.nexus.admin.AdminServer;
+import io.datapunk.nexus.cache.ResponseCache;
 import io.datapunk.nexus.compress.ResponseCompression;
 import io.datapunk.nexus.config.NexusConfig;
 import io.datapunk.nexus.config.RouteConfig;
@@ -14,6 +15,7 @@ import io.datapunk.nexus.pipeline.Pipeline;
 import io.datapunk.nexus.pipeline.RouteFilterFactory;
 import io.datapunk.nexus.proxy.ServiceState;
 import io.datapunk.nexus.proxy.UpstreamServices;
+import io.datapunk.nexus.redis.RedisCluster;
 import io.datapunk.nexus.routing.Route;
 import io.datapunk.nexus.routing.RouteTable;
 import io.datapunk.nexus.transform.TransformFilter;
@@ -41,13 +43,17 @@ public final class Gateway {
   private final UpstreamServices services;
   private final Pipeline pipeline;
   private final Observability observability;
+  private final RedisCluster redis;
+  private final ResponseCache cache;
   private int port;
   private AdminServer admin;
   private volatile boolean ready;
 
   private Gateway(Vertx vertx, NexusConfig config, UpstreamServices services, Pipeline pipeline,
-                  Observability observability) {
+                  Observability observability, RedisCluster redis, ResponseCache cache) {
     this.vertx = vertx;
+    this.redis = redis;
+    this.cache = cache;
     this.observability = observability;
     this.config = config;
     this.services = services;
@@ -76,13 +82,20 @@ public final class Gateway {
     // capability's view of instances, health and breakers.
     observability.metrics().serviceStates(() -> serviceStates(services.snapshot()));
     observability.adminHooks().register(AdminHooks.Capability.BREAKERS, call -> BreakerControl.handle(services, call));
+    RedisCluster redis = RedisCluster.create(config.redis());
+    ResponseCache cache = ResponseCache.create(vertx, config, redis, observability);
+    List<RouteFilterFactory> factories = new ArrayList<>(FILTERS);
+    if (cache != null) {
+      factories.add(cache.filterFactory());
+      observability.adminHooks().register(AdminHooks.Capability.CACHE_PURGE, cache.purgeHandler());
+    }
     List<Route> routes = new ArrayList<>();
     for (RouteConfig rc : config.routes()) {
-      routes.add(new Route(rc, filters(rc, config, observability), services.upstream(rc.name())));
+      routes.add(new Route(rc, filters(rc, config, observability, factories), services.upstream(rc.name())));
     }
     List<ExchangeListener> listeners = observability.listeners();
     Pipeline pipeline = new Pipeline(new RouteTable(routes), listeners, ResponseCompression.of(config.compression()));
-    Gateway gateway = new Gateway(vertx, config, services, pipeline, observability);
+    Gateway gateway = new Gateway(vertx, config, services, pipeline, observability, redis, cache);
     // On failure Vert.x is closed from outside its event loops (a close started on one of them never completes).
     return Future.fromCompletionStage(gateway.listen().toCompletionStage()
         .handle((g, e) -> e)
@@ -91,6 +104,7 @@ public final class Gateway {
             return java.util.concurrent.CompletableFuture.completedFuture(gateway);
           }
           LOG.error("nexus could not start: {}", e.toString());
+          gateway.closeCache();
           return vertx.close().toCompletionStage().handle((v, x) -> {
             observability.close();
             throw new java.util.concurrent.CompletionException(e);
@@ -119,8 +133,9 @@ public final class Gateway {
     return out;
   }
 
-  static Filter[] filters(RouteConfig route, NexusConfig config, Observability observability) {
-    List<RouteFilterFactory> ordered = new ArrayList<>(FILTERS);
+  static Filter[] filters(RouteConfig route, NexusConfig config, Observability observability,
+                          List<RouteFilterFactory> factories) {
+    List<RouteFilterFactory> ordered = new ArrayList<>(factories);
     ordered.sort(Comparator.comparing(RouteFilterFactory::stage));
     List<Filter> out = new ArrayList<>();
     for (RouteFilterFactory f : ordered) {
@@ -154,6 +169,9 @@ public final class Gateway {
           return warm;
         })
         .map(v -> {
+          if (cache != null) {
+            cache.start(config.server().host(), port);
+          }
           ready = true;
           services.register(port, admin.port());
           LOG.info("nexus listening on {}:{} (admin {}:{}), {} routes, {} event loops, native transport: {}",
@@ -201,7 +219,24 @@ public final class Gateway {
     // completion to a loop that no longer runs.
     return Future.fromCompletionStage(services.stop().toCompletionStage()
         .exceptionally(e -> null)
-        .thenComposeAsync(v -> vertx.close().toCompletionStage())
+        .thenComposeAsync(v -> {
+          closeCache();
+          return vertx.close().toCompletionStage();
+        })
         .whenComplete((v, e) -> observability.close())); // then the logs are written out and closed
+  }
+
+  /** The response cache, or null when no route caches. */
+  public ResponseCache cache() {
+    return cache;
+  }
+
+  private void closeCache() {
+    if (cache != null) {
+      cache.stop();
+    }
+    if (redis != null) {
+      redis.close();
+    }
   }
 }

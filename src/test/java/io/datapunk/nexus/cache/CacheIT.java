@@ -25,9 +25,6 @@ class CacheIT {
   static void start() {
     upstream = new CacheUpstream();
     gw = GatewayFixture.start("""
-        admin:
-          port: 0
-          token: secret
         cache_strategy:
           max_body_size: 1kb
           warming:
@@ -337,21 +334,22 @@ class CacheIT {
     assertThat(denied.statusCode()).isEqualTo(401);
     get("/storage/p1?q=1");
     get("/storage/p1?q=2");
-    assertThat(admin("{\"key\": \"/storage/p1?q=1\"}", "secret").statusCode()).isEqualTo(200);
+    assertThat(admin("{\"key\": \"/storage/p1?q=1\"}", TOKEN).statusCode()).isEqualTo(200);
     assertThat(xcache(get("/storage/p1?q=1"))).isEqualTo("MISS");
     assertThat(xcache(get("/storage/p1?q=2"))).isEqualTo("HIT");
     get("/storage/t1?tag=red,blue");
-    assertThat(admin("{\"tag\": \"blue\"}", "secret").body()).contains("\"purged\":1");
+    assertThat(admin("{\"tag\": \"blue\"}", TOKEN).body()).contains("\"purged\":1");
     assertThat(xcache(get("/storage/t1?tag=red,blue"))).isEqualTo("MISS");
     get("/storage/pre/a");
-    assertThat(admin("{\"prefix\": \"/storage/pre\"}", "secret").statusCode()).isEqualTo(200);
+    assertThat(admin("{\"prefix\": \"/storage/pre\"}", TOKEN).statusCode()).isEqualTo(200);
     assertThat(xcache(get("/storage/pre/a"))).isEqualTo("MISS");
-    assertThat(admin("{\"route\": \"lake\"}", "secret").statusCode()).isEqualTo(200);
+    assertThat(admin("{\"route\": \"lake\"}", TOKEN).statusCode()).isEqualTo(200);
     assertThat(xcache(get("/storage/p1?q=2"))).isEqualTo("MISS");
-    assertThat(admin("{\"nope\": \"x\"}", "secret").statusCode()).isEqualTo(400);
-    HttpResponse<String> stats = gw.send(HttpRequest.newBuilder(gw.adminUri("/admin/cache/stats"))
-        .header("Authorization", "Bearer secret").GET().build());
-    assertThat(stats.body()).contains("\"hits_l1\"").contains("\"l1_bytes\"");
+    assertThat(admin("{\"nope\": \"x\"}", TOKEN).statusCode()).isEqualTo(400);
+    HttpResponse<String> metrics = gw.send(HttpRequest.newBuilder(gw.adminUri("/metrics")).GET().build());
+    assertThat(metrics.body()).contains("nexus_cache_requests_total{").contains("tier=\"l1\"")
+        .contains("nexus_cache_stores_total{").contains("nexus_cache_invalidations_total{")
+        .contains("nexus_cache_entries{tier=\"l1\"");
   }
 
   @Test
@@ -360,15 +358,17 @@ class CacheIT {
     assertThat(xcache(get("/storage/cli?a=1"))).isEqualTo("HIT");
     String admin = "http://127.0.0.1:" + gw.gateway.adminPort();
     int code = new picocli.CommandLine(new io.datapunk.nexus.cli.Main())
-        .execute("cache", "purge", "--key", "/storage/cli?a=1", "--admin", admin, "--token", "secret");
+        .execute("cache", "purge", "--key", "/storage/cli?a=1", "--admin", admin, "--token", TOKEN);
     assertThat(code).isZero();
     assertThat(xcache(get("/storage/cli?a=1"))).isEqualTo("MISS");
     int denied = new picocli.CommandLine(new io.datapunk.nexus.cli.Main())
         .execute("cache", "purge", "--tag", "x", "--admin", admin, "--token", "nope");
     assertThat(denied).isEqualTo(1);
     assertThat(new picocli.CommandLine(new io.datapunk.nexus.cli.Main())
-        .execute("cache", "stats", "--admin", admin, "--token", "secret")).isZero();
+        .execute("cache", "stats", "--admin", admin, "--token", TOKEN)).isZero();
   }
+
+  static final String TOKEN = GatewayFixture.ADMIN_TOKEN;
 
   static HttpResponse<String> admin(String json, String token) {
     return gw.send(HttpRequest.newBuilder(gw.adminUri("/admin/cache/purge"))
