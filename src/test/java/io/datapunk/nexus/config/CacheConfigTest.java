@@ -164,10 +164,4 @@ class CacheConfigTest {
         .contains("service_routes.lake.cache.warm: nope").contains("service_routes.lake.cache.key.headers: bad header")
         .contains("service_routes.lake.cache.colour: unknown key");
   }
-
-  @Test
-  void adminToken() {
-    assertThat(parse("admin:\n  token: s3cret\n").admin().token()).isEqualTo("s3cret");
-    assertThat(parse("admin:\n  port: 9001\n").admin().token()).isNull();
-  }
 }
