@@ -70,6 +70,8 @@ public final class ConfigLoader {
     network.finish();
     RedisConfig redis = RedisConfig.read(top.section("redis"));
     ObservabilityConfig observability = ObservabilityConfig.read(top.section("observability"));
+    ReloadConfig reload = ReloadConfig.read(top.section("reload"));
+    ApiGatewayConfig apiGateway = ApiGatewayConfig.read(top.section("api_gateway"));
     top.finish();
     if (server.port() != 0 && server.port() == admin.port()) {
       errors.add("admin.port: " + admin.port() + " (expected: a port other than server.port)");
@@ -77,6 +79,7 @@ public final class ConfigLoader {
     if (!errors.isEmpty()) {
       throw new ConfigException(errors);
     }
-    return new NexusConfig(server, admin, List.copyOf(routes), pool, compression, redis, discovery, observability);
+    return new NexusConfig(server, admin, List.copyOf(routes), pool, compression, redis, discovery, observability,
+        reload, apiGateway);
   }
 }

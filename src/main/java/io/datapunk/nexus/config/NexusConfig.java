@@ -15,19 +15,22 @@ import java.util.List;
  * @param redis {@code redis:} the shared Redis Cluster (disabled when it lists no nodes)
  * @param discovery {@code discovery:} (static instances or Consul)
  * @param observability {@code observability:} (metrics, access and audit logs, dashboard)
+ * @param reload {@code reload:} hot reload of the config file
+ * @param apiGateway {@code api_gateway:} the proposal's high-availability block (the deployment around Nexus)
  */
 public record NexusConfig(ServerConfig server, AdminConfig admin, List<RouteConfig> routes, PoolConfig pool,
                           CompressionConfig compression, RedisConfig redis, DiscoveryConfig discovery,
-                          ObservabilityConfig observability) {
-  /** A configuration with static discovery and the default observability settings. */
+                          ObservabilityConfig observability, ReloadConfig reload, ApiGatewayConfig apiGateway) {
+  /** A configuration with static discovery and the default observability, reload and high-availability settings. */
   public NexusConfig(ServerConfig server, AdminConfig admin, List<RouteConfig> routes, PoolConfig pool,
                      CompressionConfig compression, RedisConfig redis) {
-    this(server, admin, routes, pool, compression, redis, DiscoveryConfig.defaults(), ObservabilityConfig.defaults());
+    this(server, admin, routes, pool, compression, redis, DiscoveryConfig.defaults());
   }
 
-  /** A configuration with the default observability settings. */
+  /** A configuration with the default observability, reload and high-availability settings. */
   public NexusConfig(ServerConfig server, AdminConfig admin, List<RouteConfig> routes, PoolConfig pool,
                      CompressionConfig compression, RedisConfig redis, DiscoveryConfig discovery) {
-    this(server, admin, routes, pool, compression, redis, discovery, ObservabilityConfig.defaults());
+    this(server, admin, routes, pool, compression, redis, discovery, ObservabilityConfig.defaults(),
+        ReloadConfig.defaults(), ApiGatewayConfig.defaults());
   }
 }
