@@ -253,7 +253,8 @@ public final class ConfigReloader {
       }
       return;
     }
-    if (!String.valueOf(a).equals(String.valueOf(b))) {
+    // Compared by equals, then as text (a compiled regex has no equals()).
+    if (!java.util.Objects.equals(a, b) && !String.valueOf(a).equals(String.valueOf(b))) {
       out.add(path + ": " + show(path, a) + " -> " + show(path, b));
     }
   }

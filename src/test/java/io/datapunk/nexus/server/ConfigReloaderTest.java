@@ -16,7 +16,7 @@ class ConfigReloaderTest {
 
   static final String BASE = """
       server: {port: 8000, idle_timeout: 60s, drain_timeout: 30s}
-      admin: {port: 9000}
+      admin: {port: 9000, allow: [127.0.0.1, 10.0.0.0/8]}
       redis: {nodes: ["r1:6379"], password: "s3cret-one"}
       service_routes:
         lake: {prefix: /storage, service_url: "http://lake:8001", timeout: 30}
@@ -30,9 +30,11 @@ class ConfigReloaderTest {
         .replace("timeout: 30}", "timeout: 10}").replace("http://lake:8001", "http://lake2:8001")))).isEmpty();
     assertThat(ConfigReloader.restartRequired(running, parse(BASE.replace("port: 8000", "port: 8001")
         .replace("idle_timeout: 60s", "idle_timeout: 30s").replace("port: 9000", "port: 9001")
+        .replace("10.0.0.0/8", "10.0.0.0/16")
         .replace("s3cret-one", "s3cret-two"))))
         .containsExactly("server.port: 8000 -> 8001", "server.idle_timeout: PT1M -> PT30S",
-            "admin.port: 9000 -> 9001", "redis.password: (changed) -> (changed)");
+            "admin.port: 9000 -> 9001", "admin.allow: [127.0.0.1, 10.0.0.0/8] -> [127.0.0.1, 10.0.0.0/16]",
+            "redis.password: (changed) -> (changed)");
   }
 
   static UpstreamServices.Reuse reuse(String before, String after) {
