@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code nexus} command line. */
 @Command(name = "nexus", mixinStandardHelpOptions = true, version = "nexus 0.1.0",
     description = "Datapunk Nexus: the API gateway in front of the Datapunk services.",
-    subcommands = {RunCommand.class, CheckCommand.class, DemoCommand.class, StatusCommand.class, CacheCommand.class})
+    subcommands = {RunCommand.class, CheckCommand.class, DemoCommand.class, StatusCommand.class, CacheCommand.class,
+        DemoServiceCommand.class})
 public final class Main implements Runnable {
   @Override
   public void run() {
@@ -14,9 +15,8 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    int code = new CommandLine(new Main()).execute(args);
-    if (code != 0) {
-      System.exit(code);
-    }
+    // Exit explicitly: after a drained stop, threads of other components (the demo's services) may
+    // still be alive, and the exit status must be the command's.
+    System.exit(new CommandLine(new Main()).execute(args));
   }
 }

@@ -25,6 +25,6 @@ final class RunCommand implements Callable<Integer> {
       System.err.println(file + ": " + e.getMessage());
       return 1;
     }
-    return Launch.runUntilStopped(c);
+    return Launch.runUntilStopped(c, file);
   }
 }

@@ -71,6 +71,8 @@ public final class ConfigLoader {
     RedisConfig redis = RedisConfig.read(top.section("redis"));
     ObservabilityConfig observability = ObservabilityConfig.read(top.section("observability"));
     CacheStrategyConfig cache = CacheStrategyConfig.read(top.section("cache_strategy"));
+    ReloadConfig reload = ReloadConfig.read(top.section("reload"));
+    ApiGatewayConfig apiGateway = ApiGatewayConfig.read(top.section("api_gateway"));
     top.finish();
     if (server.port() != 0 && server.port() == admin.port()) {
       errors.add("admin.port: " + admin.port() + " (expected: a port other than server.port)");
@@ -79,6 +81,6 @@ public final class ConfigLoader {
       throw new ConfigException(errors);
     }
     return new NexusConfig(server, admin, List.copyOf(routes), pool, compression, redis, discovery, observability,
-        cache);
+        cache, reload, apiGateway);
   }
 }

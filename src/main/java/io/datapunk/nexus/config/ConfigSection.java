@@ -150,6 +150,41 @@ public final class ConfigSection {
     return d;
   }
 
+  /** A duration from 0 to {@code max} inclusive (0 allowed). */
+  public Duration duration(String key, Duration def, Duration max) {
+    return duration(key, def, Duration.ZERO, max);
+  }
+
+  /** A duration from {@code min} to {@code max} inclusive. */
+  public Duration duration(String key, Duration def, Duration min, Duration max) {
+    JsonNode v = scalar(key);
+    if (v == null) {
+      return def;
+    }
+    String s = text(key, v);
+    Duration d = s == null ? null : Units.duration(s);
+    if (d == null || d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+      error(key, String.valueOf(s), "a duration from " + format(min) + " to " + format(max)
+          + ", such as 30, 30s or 500ms");
+      return def;
+    }
+    return d;
+  }
+
+  private static String format(Duration d) {
+    if (d.isZero()) {
+      return "0";
+    }
+    long ms = d.toMillis();
+    if (ms % 3_600_000 == 0) {
+      return ms / 3_600_000 + "h";
+    }
+    if (ms % 60_000 == 0 && ms >= 60_000) {
+      return ms / 60_000 + "m";
+    }
+    return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+  }
+
   /** A size in bytes ({@code 1024}, {@code 512kb}, {@code 2gb}) within {@code [min, max]}. */
   public long size(String key, long def, long min, long max) {
     JsonNode v = scalar(key);

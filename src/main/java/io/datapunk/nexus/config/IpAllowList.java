@@ -126,4 +126,20 @@ public final class IpAllowList {
       return null;
     }
   }
+
+  /** Equal when they list the same entries (a config reload compares the running and the new one). */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof IpAllowList other && entries.equals(other.entries);
+  }
+
+  @Override
+  public int hashCode() {
+    return entries.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return entries.toString();
+  }
 }

@@ -16,26 +16,30 @@ import java.util.List;
  * @param discovery {@code discovery:} (static instances or Consul)
  * @param observability {@code observability:} (metrics, access and audit logs, dashboard)
  * @param cache {@code cache_strategy:} the response cache's tiers (per-route policy is in each route)
+ * @param reload {@code reload:} hot reload of the config file
+ * @param apiGateway {@code api_gateway:} the proposal's high-availability block (the deployment around Nexus)
  */
 public record NexusConfig(ServerConfig server, AdminConfig admin, List<RouteConfig> routes, PoolConfig pool,
                           CompressionConfig compression, RedisConfig redis, DiscoveryConfig discovery,
-                          ObservabilityConfig observability, CacheStrategyConfig cache) {
-  /** A configuration with static discovery and the default observability and cache settings. */
+                          ObservabilityConfig observability, CacheStrategyConfig cache, ReloadConfig reload,
+                          ApiGatewayConfig apiGateway) {
+  /** A configuration with static discovery and the default observability, cache, reload and high-availability settings. */
   public NexusConfig(ServerConfig server, AdminConfig admin, List<RouteConfig> routes, PoolConfig pool,
                      CompressionConfig compression, RedisConfig redis) {
-    this(server, admin, routes, pool, compression, redis, DiscoveryConfig.defaults(), ObservabilityConfig.defaults());
+    this(server, admin, routes, pool, compression, redis, DiscoveryConfig.defaults());
   }
 
-  /** A configuration with the default observability and cache settings. */
+  /** A configuration with the default observability, cache, reload and high-availability settings. */
   public NexusConfig(ServerConfig server, AdminConfig admin, List<RouteConfig> routes, PoolConfig pool,
                      CompressionConfig compression, RedisConfig redis, DiscoveryConfig discovery) {
     this(server, admin, routes, pool, compression, redis, discovery, ObservabilityConfig.defaults());
   }
 
-  /** A configuration with the default cache settings. */
+  /** A configuration with the default cache, reload and high-availability settings. */
   public NexusConfig(ServerConfig server, AdminConfig admin, List<RouteConfig> routes, PoolConfig pool,
                      CompressionConfig compression, RedisConfig redis, DiscoveryConfig discovery,
                      ObservabilityConfig observability) {
-    this(server, admin, routes, pool, compression, redis, discovery, observability, CacheStrategyConfig.DEFAULTS);
+    this(server, admin, routes, pool, compression, redis, discovery, observability, CacheStrategyConfig.DEFAULTS,
+        ReloadConfig.defaults(), ApiGatewayConfig.defaults());
   }
 }

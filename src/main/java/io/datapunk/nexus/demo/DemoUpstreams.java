@@ -37,6 +37,11 @@ public final class DemoUpstreams {
     return Future.all(all).map(v -> demo);
   }
 
+  /** Serves one stand-in on a chosen address ({@code nexus demo-service}, one container per service). */
+  public static Future<HttpServer> serve(Vertx vertx, String service, String host, int port) {
+    return vertx.createHttpServer().requestHandler(r -> handle(service, r)).listen(port, host);
+  }
+
   /** The base URL of a service's stand-in. */
   public String url(String service) {
     return "http://127.0.0.1:" + servers.get(service).actualPort();

@@ -88,6 +88,10 @@ public final class ConsulRegistration {
 
   /** Deregisters (when registered); completes within about two seconds whatever Consul does. */
   public Future<Void> stop() {
+    if (stopped) {
+      // Already deregistered (a drain deregisters at its start, the stop after it again).
+      return Future.succeededFuture();
+    }
     stopped = true;
     if (!registered) {
       return Future.succeededFuture();

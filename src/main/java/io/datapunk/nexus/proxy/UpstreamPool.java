@@ -139,4 +139,12 @@ public final class UpstreamPool {
   public Future<Void> close() {
     return client.close();
   }
+
+  /**
+   * Closes the pool gracefully: no new requests; each connection closes once its request in flight
+   * is done; whatever is still open after {@code timeout} is closed.
+   */
+  public Future<Void> shutdown(java.time.Duration timeout) {
+    return client.shutdown(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
 }

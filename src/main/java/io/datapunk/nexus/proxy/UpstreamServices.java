@@ -16,50 +16,118 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import java.net.URI;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The services behind a gateway's routes: per route its instances (static, or followed in Consul),
  * their pools, health checks and the route's {@link HttpUpstream}; and the gateway's own Consul
- * registration when configured.
+ * registration when configured. A config reload builds a {@link #successor} that takes over the
+ * services whose settings are unchanged, running, with their open pooled connections.
  */
 public final class UpstreamServices {
+  /** What a reload does with a route's service. */
+  public enum Reuse {
+    /** Keep it all, the route's upstream too (its breaker, outlier and retry-budget state): nothing changed. */
+    WHOLE,
+    /** Keep the instances, their pool, health checks and Consul watch; a new upstream applies the route's new policies. */
+    SERVICE,
+    /** Build it anew (a new route, or its address, discovery, health check or pool settings changed). */
+    NONE
+  }
+
+  /** One route's service. The parts are shared by every generation that took it over. */
+  private static final class Service {
+    final InstanceSet instances;
+    final UpstreamPool pool;
+    final HealthChecker checker;
+    final ConsulWatcher watcher;
+    final HttpUpstream upstream;
+    boolean started;
+
+    Service(InstanceSet instances, UpstreamPool pool, HealthChecker checker, ConsulWatcher watcher, HttpUpstream upstream) {
+      this.instances = instances;
+      this.pool = pool;
+      this.checker = checker;
+      this.watcher = watcher;
+      this.upstream = upstream;
+    }
+  }
+
   private final Vertx vertx;
   private final NexusConfig config;
-  private final Map<String, HttpUpstream> upstreams = new LinkedHashMap<>();
-  private final List<HealthChecker> checkers = new ArrayList<>();
-  private final List<ConsulWatcher> watchers = new ArrayList<>();
+  private final Clock clock;
+  private final Map<String, Service> services = new LinkedHashMap<>();
   private HttpClient consul;
   private ConsulRegistration registration;
 
-  private UpstreamServices(Vertx vertx, NexusConfig config) {
+  private UpstreamServices(Vertx vertx, NexusConfig config, Clock clock) {
     this.vertx = vertx;
     this.config = config;
+    this.clock = clock;
   }
 
   /** Builds every route's upstream; nothing runs until {@link #start()}. */
   public static UpstreamServices create(Vertx vertx, NexusConfig config, Clock clock) {
-    UpstreamServices s = new UpstreamServices(vertx, config);
+    UpstreamServices s = new UpstreamServices(vertx, config, clock);
     for (RouteConfig rc : config.routes()) {
-      UpstreamConfig uc = rc.upstream();
-      boolean consulRoute = UpstreamConfig.CONSUL.equals(uc.discovery());
-      boolean https = consulRoute ? rc.serviceUrl() != null && "https".equals(rc.serviceUrl().getScheme())
-          : "https".equals(staticAddresses(rc).get(0).scheme());
-      InstanceSet instances = new InstanceSet(rc.name());
-      if (consulRoute) {
-        s.watchers.add(new ConsulWatcher(vertx, s.consulClient(), config.discovery().consul(), uc.consulService(),
-            https ? "https" : "http", rc.basePath(), addresses -> s.discovered(rc, instances, addresses)));
-      } else {
-        instances.update(staticAddresses(rc));
-      }
-      if (uc.healthCheck().enabled()) {
-        s.checkers.add(new HealthChecker(vertx, uc.healthCheck(), instances, https));
-      }
-      UpstreamPool pool = UpstreamPool.create(vertx, rc.name(), https, config.pool(), rc.http2());
-      s.upstreams.put(rc.name(), new HttpUpstream(vertx, rc, pool, instances, clock));
+      s.services.put(rc.name(), s.newService(rc));
+    }
+    return s;
+  }
+
+  private Service newService(RouteConfig rc) {
+    UpstreamConfig uc = rc.upstream();
+    boolean consulRoute = UpstreamConfig.CONSUL.equals(uc.discovery());
+    boolean https = consulRoute ? rc.serviceUrl() != null && "https".equals(rc.serviceUrl().getScheme())
+        : "https".equals(staticAddresses(rc).get(0).scheme());
+    InstanceSet instances = new InstanceSet(rc.name());
+    UpstreamPool pool = UpstreamPool.create(vertx, rc.name(), https, config.pool(), rc.http2());
+    ConsulWatcher watcher = null;
+    if (consulRoute) {
+      watcher = new ConsulWatcher(vertx, consulClient(), config.discovery().consul(), uc.consulService(),
+          https ? "https" : "http", rc.basePath(), addresses -> {
+            for (Instance i : instances.update(addresses)) {
+              pool.warm(i);
+            }
+          });
+    } else {
+      instances.update(staticAddresses(rc));
+    }
+    HealthChecker checker = uc.healthCheck().enabled() ? new HealthChecker(vertx, uc.healthCheck(), instances, https) : null;
+    return new Service(instances, pool, checker, watcher, new HttpUpstream(vertx, rc, pool, instances, clock));
+  }
+
+  /**
+   * The services of a reloaded config: each route takes over the service of the same name as
+   * {@code reuse} says (see {@link Reuse}), others get new ones. Nothing new runs until
+   * {@link #start()}; nothing of this generation stops until {@link #retire}.
+   */
+  public UpstreamServices successor(NexusConfig next, Function<RouteConfig, Reuse> reuse) {
+    UpstreamServices s = new UpstreamServices(vertx, next, clock);
+    s.consul = consul;
+    s.registration = registration;
+    for (RouteConfig rc : next.routes()) {
+      Service old = services.get(rc.name());
+      Reuse r = old == null ? Reuse.NONE : reuse.apply(rc);
+      Service service = switch (r) {
+        case WHOLE -> old;
+        case SERVICE -> {
+          Service kept = new Service(old.instances, old.pool, old.checker, old.watcher,
+              new HttpUpstream(vertx, rc, old.pool, old.instances, clock));
+          kept.started = old.started;
+          yield kept;
+        }
+        case NONE -> s.newService(rc);
+      };
+      s.services.put(rc.name(), service);
     }
     return s;
   }
@@ -97,30 +165,90 @@ public final class UpstreamServices {
     return consul;
   }
 
-  private void discovered(RouteConfig rc, InstanceSet instances, List<Instance.Address> addresses) {
-    List<Instance> added = instances.update(addresses);
-    HttpUpstream upstream = upstreams.get(rc.name());
-    for (Instance i : added) {
-      upstream.pool.warm(i);
-    }
-  }
-
   /** The upstream of a route. */
   public HttpUpstream upstream(String route) {
-    return upstreams.get(route);
+    Service s = services.get(route);
+    return s == null ? null : s.upstream;
   }
 
-  /** Warms the static pools, starts health checks and Consul watches; completes when the pools are warm. */
+  /**
+   * Warms the static pools, starts health checks and Consul watches of every service not yet running
+   * (all of them at start; after a reload, the new ones); completes when those pools are warm.
+   */
   public Future<Void> start() {
     List<Future<?>> warm = new ArrayList<>();
-    for (HttpUpstream u : upstreams.values()) {
-      for (Instance i : u.instances.all()) {
-        warm.add(u.pool.warm(i));
+    for (Service s : services.values()) {
+      if (s.started) {
+        continue;
+      }
+      s.started = true;
+      for (Instance i : s.instances.all()) {
+        warm.add(s.pool.warm(i));
+      }
+      if (s.checker != null) {
+        s.checker.start();
+      }
+      if (s.watcher != null) {
+        s.watcher.start();
       }
     }
-    checkers.forEach(HealthChecker::start);
-    watchers.forEach(ConsulWatcher::start);
     return Future.join(warm).mapEmpty();
+  }
+
+  /** How many services {@code next} took over from this generation (each counted once). */
+  public int keptBy(UpstreamServices next) {
+    Set<UpstreamPool> used = next.pools();
+    return (int) pools().stream().filter(used::contains).count();
+  }
+
+  /**
+   * After {@code next} replaced this generation: stops the health checks and Consul watches of the
+   * services it did not take over, and closes their pools {@code grace} later (an exchange that matched
+   * an old route just before the swap may still ask for a connection), gracefully: each connection
+   * closes when its request in flight is done, at most {@code grace} after that. Returns how many.
+   */
+  public int retire(UpstreamServices next, Duration grace) {
+    Set<UpstreamPool> used = next.pools();
+    List<UpstreamPool> unused = new ArrayList<>();
+    Set<UpstreamPool> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (Service s : services.values()) {
+      if (used.contains(s.pool) || !seen.add(s.pool)) {
+        continue;
+      }
+      if (s.checker != null) {
+        s.checker.stop();
+      }
+      if (s.watcher != null) {
+        s.watcher.stop();
+      }
+      unused.add(s.pool);
+    }
+    if (!unused.isEmpty()) {
+      vertx.setTimer(Math.max(1, grace.toMillis()), id -> unused.forEach(p -> p.shutdown(grace)));
+    }
+    return unused.size();
+  }
+
+  /** Closes what a successor created, when it is not going to be used (a reload that failed late). */
+  public void discard(UpstreamServices previous) {
+    Set<UpstreamPool> old = previous.pools();
+    for (Service s : services.values()) {
+      if (!old.contains(s.pool)) {
+        if (s.checker != null) {
+          s.checker.stop();
+        }
+        if (s.watcher != null) {
+          s.watcher.stop();
+        }
+        s.pool.close();
+      }
+    }
+  }
+
+  private Set<UpstreamPool> pools() {
+    Set<UpstreamPool> out = Collections.newSetFromMap(new IdentityHashMap<>());
+    services.values().forEach(s -> out.add(s.pool));
+    return out;
   }
 
   /** Registers the gateway in Consul when {@code discovery.consul.register.enabled}. */
@@ -139,17 +267,23 @@ public final class UpstreamServices {
 
   /** A snapshot of every route's service, in config order. */
   public List<ServiceState> snapshot() {
-    List<ServiceState> out = new ArrayList<>(upstreams.size());
-    for (HttpUpstream u : upstreams.values()) {
-      out.add(u.state());
+    List<ServiceState> out = new ArrayList<>(services.size());
+    for (Service s : services.values()) {
+      out.add(s.upstream.state());
     }
     return out;
   }
 
   /** Stops checks and watches and deregisters from Consul; pools close with the Vert.x instance. */
   public Future<Void> stop() {
-    checkers.forEach(HealthChecker::stop);
-    watchers.forEach(ConsulWatcher::stop);
+    for (Service s : services.values()) {
+      if (s.checker != null) {
+        s.checker.stop();
+      }
+      if (s.watcher != null) {
+        s.watcher.stop();
+      }
+    }
     return registration == null ? Future.succeededFuture() : registration.stop();
   }
 }

@@ -33,10 +33,14 @@ final class ConnectionLimits implements Handler<HttpServerRequest> {
     this.maxRequests = maxRequests;
   }
 
-  /** Registers a new client connection (the listener's connection handler). */
+  /** Registers a new client connection (from the listener's connection handler). */
   void connected(HttpConnection connection) {
     served.put(connection, new int[1]);
-    connection.closeHandler(v -> served.remove(connection));
+  }
+
+  /** Forgets a closed connection (the listener owns the connection's one close handler). */
+  void closed(HttpConnection connection) {
+    served.remove(connection);
   }
 
   @Override

@@ -7,6 +7,8 @@ import io.datapunk.nexus.compress.ResponseCompression;
 import io.datapunk.nexus.config.NexusConfig;
 import io.datapunk.nexus.config.RouteConfig;
 import io.datapunk.nexus.admin.AdminHooks;
+import io.datapunk.nexus.pipeline.ErrorResponse;
+import io.datapunk.nexus.pipeline.GatewayError;
 import io.datapunk.nexus.observability.Observability;
 import io.datapunk.nexus.observability.ServiceStates;
 import io.datapunk.nexus.pipeline.ExchangeListener;
@@ -16,17 +18,19 @@ import io.datapunk.nexus.pipeline.RouteFilterFactory;
 import io.datapunk.nexus.proxy.ServiceState;
 import io.datapunk.nexus.proxy.UpstreamServices;
 import io.datapunk.nexus.redis.RedisCluster;
-import io.datapunk.nexus.routing.Route;
-import io.datapunk.nexus.routing.RouteTable;
 import io.datapunk.nexus.transform.TransformFilter;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,22 +43,30 @@ public final class Gateway {
   private static final List<RouteFilterFactory> FILTERS = List.of(TransformFilter.factory());
 
   private final Vertx vertx;
-  private final NexusConfig config;
-  private final UpstreamServices services;
+  private final NexusConfig startConfig;
+  private volatile NexusConfig config;
+  private volatile UpstreamServices services;
   private final Pipeline pipeline;
   private final Observability observability;
   private final RedisCluster redis;
   private final ResponseCache cache;
+  private final List<RouteFilterFactory> factories;
+  private final Drain drain = new Drain();
+  private final List<GatewayVerticle> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private volatile ConfigReloader reloader;
   private int port;
   private AdminServer admin;
   private volatile boolean ready;
 
   private Gateway(Vertx vertx, NexusConfig config, UpstreamServices services, Pipeline pipeline,
-                  Observability observability, RedisCluster redis, ResponseCache cache) {
+                  Observability observability, RedisCluster redis, ResponseCache cache,
+                  List<RouteFilterFactory> factories) {
     this.vertx = vertx;
     this.redis = redis;
     this.cache = cache;
+    this.factories = factories;
     this.observability = observability;
+    this.startConfig = config;
     this.config = config;
     this.services = services;
     this.pipeline = pipeline;
@@ -78,10 +90,8 @@ public final class Gateway {
             .setBlockedThreadCheckInterval(2).setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS))
         .build();
     UpstreamServices services = UpstreamServices.create(vertx, config, clock);
-    // The dashboard, /admin/breakers, nexus status and the service gauges read the resilience
-    // capability's view of instances, health and breakers.
-    observability.metrics().serviceStates(() -> serviceStates(services.snapshot()));
-    observability.adminHooks().register(AdminHooks.Capability.BREAKERS, call -> BreakerControl.handle(services, call));
+    // The response cache's tiers are set at start (cache_strategy and redis need a restart); each
+    // route's cache policy is read with its filters, so a reload can change it.
     RedisCluster redis = RedisCluster.create(config.redis());
     ResponseCache cache = ResponseCache.create(vertx, config, redis, observability);
     List<RouteFilterFactory> factories = new ArrayList<>(FILTERS);
@@ -89,13 +99,16 @@ public final class Gateway {
       factories.add(cache.filterFactory());
       observability.adminHooks().register(AdminHooks.Capability.CACHE_PURGE, cache.purgeHandler());
     }
-    List<Route> routes = new ArrayList<>();
-    for (RouteConfig rc : config.routes()) {
-      routes.add(new Route(rc, filters(rc, config, observability, factories), services.upstream(rc.name())));
-    }
     List<ExchangeListener> listeners = observability.listeners();
-    Pipeline pipeline = new Pipeline(new RouteTable(routes), listeners, ResponseCompression.of(config.compression()));
-    Gateway gateway = new Gateway(vertx, config, services, pipeline, observability, redis, cache);
+    Pipeline pipeline = new Pipeline(
+        ServicePools.routes(config, services, (rc, c) -> filters(rc, c, observability, factories)),
+        listeners, ResponseCompression.of(config.compression()));
+    Gateway gateway = new Gateway(vertx, config, services, pipeline, observability, redis, cache, factories);
+    // The dashboard, /admin/breakers, nexus status and the service gauges read the resilience
+    // capability's view of instances, health and breakers (of the services in force: a reload swaps them).
+    observability.metrics().serviceStates(() -> serviceStates(gateway.services.snapshot()));
+    observability.adminHooks().register(AdminHooks.Capability.BREAKERS,
+        call -> BreakerControl.handle(gateway.services, call));
     // On failure Vert.x is closed from outside its event loops (a close started on one of them never completes).
     return Future.fromCompletionStage(gateway.listen().toCompletionStage()
         .handle((g, e) -> e)
@@ -152,9 +165,8 @@ public final class Gateway {
     int loops = config.server().eventLoops();
     // One deployment of one listener per event loop: Vert.x shares the port among them (a random
     // port too, when the configured port is 0).
-    List<GatewayVerticle> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {
-          GatewayVerticle v = new GatewayVerticle(config.server(), config.server().port(), pipeline);
+          GatewayVerticle v = new GatewayVerticle(config.server(), config.server().port(), pipeline, drain);
           listeners.add(v);
           return v;
         }, new DeploymentOptions().setInstances(loops))
@@ -189,6 +201,7 @@ public final class Gateway {
     return admin.port();
   }
 
+  /** The config in force: the one started with, or the last one a reload applied. */
   public NexusConfig config() {
     return config;
   }
@@ -212,9 +225,97 @@ public final class Gateway {
     return services;
   }
 
+  /** The route filters of a config, as the gateway builds them (for the reloader). */
+  BiFunction<RouteConfig, NexusConfig, Filter[]> filters() {
+    return (rc, c) -> filters(rc, c, observability, factories);
+  }
+
+  /**
+   * Reloads from {@code file} on demand ({@code POST /admin/config/reload}, SIGHUP) and, when
+   * {@code reload.watch} is on, when the file changes. Call once, after start.
+   */
+  public synchronized ConfigReloader enableReload(Path file) {
+    if (reloader == null) {
+      ConfigReloader r = new ConfigReloader(this, file);
+      reloader = r;
+      observability.adminHooks().register(AdminHooks.Capability.CONFIG_RELOAD,
+          call -> r.reload("admin").onComplete(ar -> {
+            ReloadResult result = ar.result();
+            if (result.rejected()) {
+              // The error format, with the reasons beside it.
+              call.reply(400, new JsonObject(ErrorResponse.body(GatewayError.VALIDATION,
+                  "The config was not applied; the running config is unchanged.", call.requestId()))
+                  .put("reload", result.toJson()));
+            } else {
+              call.reply(200, result.toJson());
+            }
+          }));
+      r.watch(config.reload());
+    }
+    return reloader;
+  }
+
+  /** The reloader, or null when the gateway runs without a config file. */
+  public ConfigReloader reloader() {
+    return reloader;
+  }
+
+  NexusConfig startConfig() {
+    return startConfig;
+  }
+
+  /** Swaps in a reloaded config's routes and services; requests in flight keep the route they matched. */
+  void apply(ServicePools.Plan plan) {
+    services = plan.services();
+    pipeline.routes(plan.table());
+    config = plan.config();
+  }
+
+  /** Whether the gateway takes traffic: started and not draining. */
+  public boolean ready() {
+    return ready;
+  }
+
+  /**
+   * Stops gracefully (SIGTERM): readiness answers 503 at once, the Consul registration is removed and
+   * the listeners refuse new connections; requests in flight finish, and each open connection is
+   * closed after its next response (HTTP/1.1 {@code Connection: close}, HTTP/2 GOAWAY) or when the
+   * client closes it; after {@code server.drain_timeout} whatever is left is closed, then everything else.
+   */
+  public Future<Void> drain() {
+    Duration timeout = config.server().drainTimeout();
+    if (!drain.start(timeout)) {
+      return Future.succeededFuture();
+    }
+    ready = false;
+    long started = System.nanoTime();
+    LOG.info("nexus draining: readiness 503, no new connections, up to {} ms for requests and open connections",
+        timeout.toMillis());
+    if (reloader != null) {
+      reloader.stop();
+    }
+    // Leave Consul's list now rather than when its check next fails.
+    if (services.registration() != null) {
+      services.registration().stop();
+    }
+    List<Future<Void>> closing = new ArrayList<>();
+    for (GatewayVerticle l : listeners) {
+      closing.add(l.drain(timeout.toMillis(), true));
+    }
+    return Future.fromCompletionStage(Future.join(closing).toCompletionStage()
+        .handle((v, e) -> null)
+        .thenComposeAsync(v -> {
+          LOG.info("nexus drained in {} ms; stopping", (System.nanoTime() - started) / 1_000_000);
+          return stop().toCompletionStage();
+        }));
+  }
+
   /** Stops listening, deregisters from Consul, closes the pools and the event loops. */
   public Future<Void> stop() {
     ready = false;
+    if (reloader != null) {
+      reloader.stop();
+    }
     // Vert.x is closed from outside its event loops: a close started on one of them would report its
     // completion to a loop that no longer runs.
     return Future.fromCompletionStage(services.stop().toCompletionStage()

@@ -5,26 +5,39 @@ import io.datapunk.nexus.config.ServerConfig;
 import io.datapunk.nexus.config.TlsConfig;
 import io.datapunk.nexus.pipeline.Pipeline;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.Http2Settings;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.PemKeyCertOptions;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-/** One data-plane listener on one event loop; the gateway runs one per event loop on the same port. */
+/**
+ * One data-plane listener on one event loop; the gateway runs one per event loop on the same port.
+ * It keeps the set of its open client connections (touched only on its event loop) for the drain.
+ */
 final class GatewayVerticle extends VerticleBase {
   private final ServerConfig config;
   private final int port;
   private final Pipeline pipeline;
+  private final Drain drain;
+  private final Set<HttpConnection> connections = Collections.newSetFromMap(new IdentityHashMap<>());
+  private ConnectionLimits limits;
+  private Promise<Void> drained;
   private HttpServer server;
 
-  GatewayVerticle(ServerConfig config, int port, Pipeline pipeline) {
+  GatewayVerticle(ServerConfig config, int port, Pipeline pipeline, Drain drain) {
     this.config = config;
     this.port = port;
     this.pipeline = pipeline;
+    this.drain = drain;
   }
 
   static HttpServerOptions options(ServerConfig config) {
@@ -67,15 +80,63 @@ final class GatewayVerticle extends VerticleBase {
     server = vertx.createHttpServer(options(config));
     int max = config.maxRequestsPerConnection();
     if (max > 0) {
-      ConnectionLimits limits = new ConnectionLimits(pipeline, max);
-      server.connectionHandler(limits::connected).requestHandler(limits);
+      limits = new ConnectionLimits(pipeline, max);
+      server.connectionHandler(this::connected).requestHandler(drain.wrap(limits));
     } else {
-      server.requestHandler(pipeline);
+      server.connectionHandler(this::connected).requestHandler(drain.wrap(pipeline));
     }
     return server.listen(port);
   }
 
+  private void connected(HttpConnection connection) {
+    connections.add(connection);
+    if (limits != null) {
+      limits.connected(connection);
+    }
+    connection.closeHandler(v -> {
+      connections.remove(connection);
+      if (limits != null) {
+        limits.closed(connection);
+      }
+      if (drained != null && connections.isEmpty()) {
+        drained.tryComplete();
+      }
+    });
+  }
+
   int actualPort() {
     return server.actualPort();
+  }
+
+  /**
+   * Drains this listener (the {@link Drain} has started): no new connections; HTTP/2 connections are
+   * told GOAWAY; HTTP/1.x connections stay open until their next request has been answered (with
+   * {@code Connection: close}) or the client closes them; whatever is still open after {@code timeout}
+   * is closed. Completes when the listener is closed.
+   */
+  Future<Void> drain(long timeoutMillis, boolean closeSocket) {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> {
+      if (closeSocket && !ListenerSocket.close(server)) {
+        // Fallback: Vert.x's own graceful shutdown (idle HTTP/1.x connections close at once).
+        server.shutdown(timeoutMillis, TimeUnit.MILLISECONDS).onComplete(done);
+        return;
+      }
+      drained = Promise.promise();
+      for (HttpConnection c : Set.copyOf(connections)) {
+        if (c.getWindowSize() >= 0) {
+          c.shutdown(timeoutMillis, TimeUnit.MILLISECONDS); // HTTP/2: GOAWAY now
+        }
+      }
+      if (connections.isEmpty()) {
+        drained.tryComplete();
+      }
+      long timer = vertx.setTimer(Math.max(1, timeoutMillis), t -> drained.tryComplete());
+      drained.future().onComplete(ar -> {
+        vertx.cancelTimer(timer);
+        server.close().onComplete(done);
+      });
+    });
+    return done.future();
   }
 }

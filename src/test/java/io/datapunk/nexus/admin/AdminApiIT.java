@@ -143,8 +143,6 @@ class AdminApiIT {
   @Test
   void capabilityEndpointsAnswer501UntilAHandlerIsRegistered() {
     error(admin("POST", "/admin/cache/purge", TOKEN, "{\"prefix\": \"/storage\"}"), 501, "not_implemented");
-    error(admin("POST", "/admin/breakers/lake/open", TOKEN, null), 501, "not_implemented");
-    error(admin("POST", "/admin/breakers/lake/close", TOKEN, null), 501, "not_implemented");
     error(admin("GET", "/admin/api-keys", TOKEN, null), 501, "not_implemented");
     error(admin("POST", "/admin/api-keys", TOKEN, "{\"owner\": \"forge\"}"), 501, "not_implemented");
     error(admin("POST", "/admin/api-keys/k1/rotate", TOKEN, null), 501, "not_implemented");

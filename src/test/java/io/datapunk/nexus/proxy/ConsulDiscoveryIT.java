@@ -276,4 +276,34 @@ class ConsulDiscoveryIT {
     g.close();
     assertThat(consul.deregistered).containsExactly(reg.getString("ID"));
   }
+
+  @Test
+  void aDrainingGatewayLeavesConsulAtOnceNotWhenItHasClosed() throws Exception {
+    ConsulStandIn consul = new ConsulStandIn("t");
+    closeables.add(consul);
+    TestUpstream a = upstream();
+    GatewayFixture g = GatewayFixture.start("""
+        server: {port: 0, event_loops: 1, drain_timeout: 20s}
+        discovery:
+          consul:
+            address: ${CONSUL}
+            token: t
+            register: {enabled: true, name: nexus, address: 127.0.0.1}
+        service_routes:
+          lake: {prefix: /storage, service_url: "${LAKE}"}
+        """, Map.of("CONSUL", consul.url(), "LAKE", a.url()));
+    await().atMost(Duration.ofSeconds(10)).until(() -> !consul.registered.isEmpty());
+    String id = consul.registered.get(0).getString("ID");
+    try (java.net.Socket client = new java.net.Socket("127.0.0.1", g.port())) {
+      // An open keep-alive client connection keeps the drain going.
+      client.getOutputStream().write("GET /storage/x HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+      client.getInputStream().read();
+      io.vertx.core.Future<Void> drained = g.gateway.drain();
+      await().atMost(Duration.ofSeconds(10)).until(() -> consul.deregistered.contains(id));
+      assertThat(drained.isComplete()).as("still draining").isFalse();
+      client.close();
+      drained.toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    assertThat(consul.deregistered).containsExactly(id);
+  }
 }

@@ -24,31 +24,81 @@ public final class GatewayProcess implements AutoCloseable {
   private final int port;
   private final int adminPort;
   private final Path log;
+  private final Path config;
+  private final List<String> jvmFlags;
 
-  private GatewayProcess(Process process, int port, int adminPort, Path log) {
+  private GatewayProcess(Process process, int port, int adminPort, Path log, Path config, List<String> jvmFlags) {
     this.process = process;
     this.port = port;
     this.adminPort = adminPort;
     this.log = log;
+    this.config = config;
+    this.jvmFlags = jvmFlags;
   }
 
   public static GatewayProcess start(String yaml, List<String> jvmFlags) throws Exception {
-    int port = freePort();
-    int adminPort = freePort();
+    return start(yaml, jvmFlags, freePort(), freePort());
+  }
+
+  /** As {@link #start(String, List)} on chosen ports (a front proxy's config names them). */
+  public static GatewayProcess start(String yaml, List<String> jvmFlags, int port, int adminPort) throws Exception {
     Path dir = Files.createTempDirectory("nexus-proc");
     Path config = dir.resolve("nexus.yaml");
     Files.writeString(config, yaml.replace("${PORT}", Integer.toString(port))
         .replace("${ADMIN_PORT}", Integer.toString(adminPort)));
+    return launch(config, jvmFlags, port, adminPort, dir.resolve("nexus.log"));
+  }
+
+  private static GatewayProcess launch(Path config, List<String> jvmFlags, int port, int adminPort, Path log)
+      throws Exception {
     String jar = System.getProperty("nexus.jar", "target/nexus.jar");
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmFlags);
     cmd.addAll(List.of("-jar", jar, "run", "-c", config.toString()));
-    Path log = dir.resolve("nexus.log");
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    GatewayProcess g = new GatewayProcess(p, port, adminPort, log);
-    g.awaitReady(Duration.ofSeconds(30));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    GatewayProcess g = new GatewayProcess(p, port, adminPort, log, config, jvmFlags);
+    g.awaitReady(Duration.ofSeconds(60));
     return g;
+  }
+
+  /** A new process on the same ports and config file (this one must have exited); same log file. */
+  public GatewayProcess restart() throws Exception {
+    if (process.isAlive()) {
+      throw new IllegalStateException("still running");
+    }
+    return launch(config, jvmFlags, port, adminPort, log);
+  }
+
+  /** The config file the process runs with (rewrite it to test reloads). */
+  public Path configFile() {
+    return config;
+  }
+
+  /** Sends SIGTERM and waits for the exit; returns the exit status. */
+  public int terminate(Duration timeout) throws Exception {
+    process.destroy();
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new IllegalStateException("gateway did not exit within " + timeout + " of SIGTERM: " + log());
+    }
+    return process.exitValue();
+  }
+
+  /** Sends SIGKILL and waits for the process to be gone. */
+  public void kill() throws Exception {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /** The admin endpoint's status code for a path, or -1 when nothing answers. */
+  public int adminStatus(String path) {
+    try {
+      return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (Exception e) {
+      return -1;
+    }
   }
 
   private void awaitReady(Duration timeout) throws Exception {
