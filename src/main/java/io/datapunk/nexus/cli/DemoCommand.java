@@ -27,6 +27,8 @@ final class DemoCommand implements Callable<Integer> {
     DemoUpstreams demo = DemoUpstreams.start(services, SERVICES).toCompletionStage().toCompletableFuture()
         .get(10, TimeUnit.SECONDS);
     Map<String, String> env = new HashMap<>();
+    String jwtSecret = DemoCredentials.randomSecret();
+    env.put("DEMO_JWT_SECRET", jwtSecret);
     for (String s : SERVICES) {
       env.put("DEMO_" + s.toUpperCase(java.util.Locale.ROOT) + "_URL", demo.url(s));
     }
@@ -38,6 +40,8 @@ final class DemoCommand implements Callable<Integer> {
       return 1;
     }
     String base = "http://localhost:" + gateway.port();
+    String jwt = DemoCredentials.jwt(jwtSecret);
+    String apiKey = gateway.auth().apiKeys().add("demo-service", java.util.Set.of("demo"), 0).key();
     System.out.println();
     System.out.println("Datapunk Nexus demo: gateway " + base + ", admin http://localhost:" + gateway.adminPort());
     System.out.println("Demo services (echo what they receive): lake /storage, stream /stream, cortex /ai, forge /model");
@@ -55,6 +59,15 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println();
     System.out.println("Dashboard: " + admin + "/#token=" + token + "   (admin token: " + token + ")");
     System.out.println("Metrics:   " + admin + "/metrics        Access log: JSON lines on stdout");
+    System.out.println();
+    System.out.println("The /secure route (cortex) needs a JWT or an API key with scope demo; these work for this run:");
+    System.out.println("  demo JWT:     " + jwt);
+    System.out.println("  demo API key: " + apiKey);
+    System.out.println();
+    System.out.println("  curl -s -i " + base + "/secure/data                          # 401 with WWW-Authenticate");
+    System.out.println("  curl -s " + base + "/secure/data -H 'Authorization: Bearer " + jwt + "'");
+    System.out.println("  curl -s " + base + "/secure/data -H 'X-Api-Key: " + apiKey + "'");
+    System.out.println("  NEXUS_ADMIN_URL=" + admin + " NEXUS_ADMIN_TOKEN=" + token + " ./nexus keys list");
     System.out.println();
     System.out.println("Ctrl-C stops the demo.");
     Runtime.getRuntime().addShutdownHook(new Thread(services::close));

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "nexus", mixinStandardHelpOptions = true, version = "nexus 0.1.0",
     description = "Datapunk Nexus: the API gateway in front of the Datapunk services.",
     subcommands = {RunCommand.class, CheckCommand.class, DemoCommand.class, StatusCommand.class, CacheCommand.class,
-        DemoServiceCommand.class})
+        DemoServiceCommand.class, KeysCommand.class})
 public final class Main implements Runnable {
   @Override
   public void run() {

@@ -73,6 +73,8 @@ public final class ConfigLoader {
     CacheStrategyConfig cache = CacheStrategyConfig.read(top.section("cache_strategy"));
     ReloadConfig reload = ReloadConfig.read(top.section("reload"));
     ApiGatewayConfig apiGateway = ApiGatewayConfig.read(top.section("api_gateway"));
+    SecurityConfig security = SecurityConfig.read(top.section("security"));
+    security.check(routes, errors);
     top.finish();
     if (server.port() != 0 && server.port() == admin.port()) {
       errors.add("admin.port: " + admin.port() + " (expected: a port other than server.port)");
@@ -81,6 +83,6 @@ public final class ConfigLoader {
       throw new ConfigException(errors);
     }
     return new NexusConfig(server, admin, List.copyOf(routes), pool, compression, redis, discovery, observability,
-        cache, reload, apiGateway);
+        cache, reload, apiGateway, security);
   }
 }

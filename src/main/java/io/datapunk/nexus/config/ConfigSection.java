@@ -240,6 +240,29 @@ public final class ConfigSection {
     return out;
   }
 
+  /** Whether {@code key} holds a list. */
+  public boolean isList(String key) {
+    return node.isObject() && node.has(key) && node.get(key).isArray();
+  }
+
+  /** A list of mappings (for example {@code security.jwt.keys}); item i is the section {@code key[i]}. */
+  public List<ConfigSection> sectionList(String key) {
+    read.add(key);
+    List<ConfigSection> out = new ArrayList<>();
+    JsonNode v = node.isObject() ? node.get(key) : null;
+    if (v == null || v.isNull()) {
+      return out;
+    }
+    if (!v.isArray()) {
+      errors.add(join(key) + ": " + describe(v) + " (expected: a list of mappings)");
+      return out;
+    }
+    for (int i = 0; i < v.size(); i++) {
+      out.add(new ConfigSection(v.get(i), join(key) + "[" + i + "]", errors, env));
+    }
+    return out;
+  }
+
   /** A mapping of names to string values, in file order. */
   public Map<String, String> stringMap(String key) {
     read.add(key);

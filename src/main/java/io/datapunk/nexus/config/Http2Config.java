@@ -7,7 +7,10 @@ import java.time.Duration;
  * knowledge or an {@code Upgrade: h2c}.
  *
  * @param enabled offer {@code h2} by ALPN when {@code server.tls} is on (default true)
- * @param cleartext accept h2c on a plain listener (default true)
+ * @param cleartext accept h2c on a plain listener (default false: with it on, Vert.x builds the HTTP/1
+ *     pipeline only after the first request is decoded, too late for the strict HTTP/1 decoder of
+ *     {@code validation.Http1Guard}, so Content-Length with Transfer-Encoding and obs-fold are then
+ *     not refused)
  * @param maxConcurrentStreams streams one connection may have open at once (default 100); more are refused
  * @param maxHeaderListSize largest header list accepted, decoded, in bytes (default 16384)
  * @param initialWindowSize flow-control window of each stream, bytes (default 65535, the protocol's)
@@ -28,14 +31,14 @@ public record Http2Config(boolean enabled, boolean cleartext, int maxConcurrentS
   private static final int MAX_WINDOW = Integer.MAX_VALUE;
 
   public static Http2Config defaults() {
-    return new Http2Config(true, true, DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_MAX_HEADER_LIST_SIZE,
+    return new Http2Config(true, false, DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_MAX_HEADER_LIST_SIZE,
         DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_CONNECTION_WINDOW_SIZE, DEFAULT_MAX_RESETS_PER_WINDOW, DEFAULT_RESET_WINDOW);
   }
 
   static Http2Config read(ConfigSection s) {
     Http2Config c = new Http2Config(
         s.bool("enabled", true),
-        s.bool("cleartext", true),
+        s.bool("cleartext", false),
         s.integer("max_concurrent_streams", DEFAULT_MAX_CONCURRENT_STREAMS, 1, 100_000),
         (int) s.size("max_header_list_size", DEFAULT_MAX_HEADER_LIST_SIZE, 1024, 1 << 20),
         (int) s.size("initial_window_size", DEFAULT_INITIAL_WINDOW_SIZE, 65535, MAX_WINDOW),

@@ -18,11 +18,12 @@ import java.util.List;
  * @param cache {@code cache_strategy:} the response cache's tiers (per-route policy is in each route)
  * @param reload {@code reload:} hot reload of the config file
  * @param apiGateway {@code api_gateway:} the proposal's high-availability block (the deployment around Nexus)
+ * @param security {@code security:} edge security (limits, JWT, API keys, rate limits, response rules)
  */
 public record NexusConfig(ServerConfig server, AdminConfig admin, List<RouteConfig> routes, PoolConfig pool,
                           CompressionConfig compression, RedisConfig redis, DiscoveryConfig discovery,
                           ObservabilityConfig observability, CacheStrategyConfig cache, ReloadConfig reload,
-                          ApiGatewayConfig apiGateway) {
+                          ApiGatewayConfig apiGateway, SecurityConfig security) {
   /** A configuration with static discovery and the default observability, cache, reload and high-availability settings. */
   public NexusConfig(ServerConfig server, AdminConfig admin, List<RouteConfig> routes, PoolConfig pool,
                      CompressionConfig compression, RedisConfig redis) {
@@ -35,11 +36,11 @@ public record NexusConfig(ServerConfig server, AdminConfig admin, List<RouteConf
     this(server, admin, routes, pool, compression, redis, discovery, ObservabilityConfig.defaults());
   }
 
-  /** A configuration with the default cache, reload and high-availability settings. */
+  /** A configuration with the default cache, reload, high-availability and security settings. */
   public NexusConfig(ServerConfig server, AdminConfig admin, List<RouteConfig> routes, PoolConfig pool,
                      CompressionConfig compression, RedisConfig redis, DiscoveryConfig discovery,
                      ObservabilityConfig observability) {
     this(server, admin, routes, pool, compression, redis, discovery, observability, CacheStrategyConfig.DEFAULTS,
-        ReloadConfig.defaults(), ApiGatewayConfig.defaults());
+        ReloadConfig.defaults(), ApiGatewayConfig.defaults(), SecurityConfig.DEFAULTS);
   }
 }

@@ -25,11 +25,12 @@ import java.time.Duration;
  * @param http2 speak HTTP/2 to the service (default false: HTTP/1.1): h2 by ALPN for https, h2c with
  *     prior knowledge for http (applies to the pool of every instance)
  * @param cache the route's response cache policy ({@code cache:}; off when absent)
+ * @param security edge security of the route (auth policy, rate limit, CORS, body limit)
  */
 public record RouteConfig(String name, String prefix, URI serviceUrl, Duration timeout, int retryAttempts,
                           boolean stripPrefix, RewriteConfig rewrite, HeaderRules requestHeaders,
                           HeaderRules responseHeaders, QueryRules query, UpstreamConfig upstream,
-                          Duration idleTimeout, boolean http2, RouteCacheConfig cache) {
+                          Duration idleTimeout, boolean http2, RouteCacheConfig cache, RouteSecurity security) {
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
 
@@ -38,7 +39,7 @@ public record RouteConfig(String name, String prefix, URI serviceUrl, Duration t
                      boolean stripPrefix, RewriteConfig rewrite, HeaderRules requestHeaders,
                      HeaderRules responseHeaders, QueryRules query) {
     this(name, prefix, serviceUrl, timeout, retryAttempts, stripPrefix, rewrite, requestHeaders, responseHeaders, query,
-        UpstreamConfig.defaults(), DEFAULT_IDLE_TIMEOUT, false, RouteCacheConfig.OFF);
+        UpstreamConfig.defaults(), DEFAULT_IDLE_TIMEOUT, false, RouteCacheConfig.OFF, RouteSecurity.DEFAULTS);
   }
 
   /**
@@ -90,11 +91,12 @@ public record RouteConfig(String name, String prefix, URI serviceUrl, Duration t
     Duration idleTimeout = s.duration("idle_timeout", DEFAULT_IDLE_TIMEOUT, false);
     boolean http2 = "2".equals(s.oneOf("http_version", "1.1", "1.1", "2"));
     RouteCacheConfig cache = RouteCacheConfig.read(s.section("cache"));
+    RouteSecurity security = RouteSecurity.read(s);
     s.finish();
     if (prefix != null && prefix.length() > 1 && prefix.endsWith("/")) {
       prefix = prefix.substring(0, prefix.length() - 1);
     }
     return new RouteConfig(name, prefix, uri, timeout, retries, strip, rewrite, reqHeaders, respHeaders, query,
-        upstream, idleTimeout, http2, cache);
+        upstream, idleTimeout, http2, cache, security);
   }
 }

@@ -1,5 +1,6 @@
 package io.datapunk.nexus.pipeline;
 
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -32,14 +33,42 @@ public final class ErrorResponse {
    * read, so unread bytes are never taken for a next request.
    */
   public static void send(HttpServerRequest request, GatewayError error, String message, String requestId) {
-    send(request, error, message, requestId, -1);
+    send(request, error, message, requestId, false, null, -1);
   }
 
   /** As {@link #send(HttpServerRequest, GatewayError, String, String)}, with {@code Retry-After} when >= 0. */
   public static void send(HttpServerRequest request, GatewayError error, String message, String requestId,
                           long retryAfterSeconds) {
+    send(request, error, message, requestId, false, null, retryAfterSeconds);
+  }
+
+  /**
+   * Sends the error; with {@code close} the connection is closed after it whatever the request, so a
+   * request refused for its framing can never be followed by bytes read as another request.
+   */
+  public static void send(HttpServerRequest request, GatewayError error, String message, String requestId,
+                          boolean close) {
+    send(request, error, message, requestId, close, null, -1);
+  }
+
+  /**
+   * The full form: {@code extraHeaders} (WWW-Authenticate, RateLimit-*, CORS) are added to the error
+   * response, and {@code Retry-After} when {@code retryAfterSeconds} >= 0.
+   */
+  public static void send(HttpServerRequest request, GatewayError error, String message, String requestId,
+                          boolean close, MultiMap extraHeaders, long retryAfterSeconds) {
     HttpServerResponse response = request.response();
-    boolean requestEnded = request.isEnded() || !Pipeline.hasBody(request);
+    // After a refused request (malformed, or over a size limit) no further byte of the connection is
+    // trusted: it may be the rest of a body the gateway did not read, or a smuggled request.
+    close |= error == GatewayError.VALIDATION || error == GatewayError.BODY_TOO_LARGE
+        || error == GatewayError.URI_TOO_LONG || error == GatewayError.HEADERS_TOO_LARGE;
+    boolean http2 = request.version() == io.vertx.core.http.HttpVersion.HTTP_2;
+    if (close && !http2) {
+      // Shutting the connection down first makes Vert.x drop any request already decoded behind this
+      // one (a pipelined or smuggled request) instead of handing it to the pipeline.
+      request.connection().shutdown(1, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    boolean requestEnded = !close && (request.isEnded() || !Pipeline.hasBody(request));
     if (response.ended() || response.closed()) {
       return;
     }
@@ -57,10 +86,13 @@ public final class ErrorResponse {
     if (requestId != null) {
       response.headers().set(RequestIds.HEADER, requestId);
     }
+    if (extraHeaders != null) {
+      response.headers().addAll(extraHeaders);
+    }
     if (retryAfterSeconds >= 0) {
       response.headers().set(HttpHeaders.RETRY_AFTER, Long.toString(retryAfterSeconds));
     }
-    if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+    if (http2) {
       // A stream's unread body cannot be mistaken for the next request, and closing the connection
       // would end the client's other streams.
       requestEnded = true;

@@ -2,8 +2,10 @@ package io.datapunk.nexus.pipeline;
 
 import io.datapunk.nexus.observability.TraceContext;
 import io.datapunk.nexus.routing.Route;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.streams.ReadStream;
 import io.vertx.core.streams.WriteStream;
 
 /**
@@ -31,6 +33,13 @@ public final class Exchange {
   private String cacheResult;
   private BodyTap bodyTap;
   private java.util.function.Predicate<GatewayError> errorFallback;
+  private String path;
+  private ReadStream<Buffer> body;
+  private boolean continueBeforeUpstream;
+  private String clientId;
+  private MultiMap errorHeaders;
+  private GatewayError replacement;
+  private String replacementMessage;
 
   Exchange(HttpServerRequest request, String requestId, long startNanos, ExchangeListener[] listeners) {
     this(request, requestId, startNanos, listeners, ResponseEncoder.IDENTITY);
@@ -68,6 +77,73 @@ public final class Exchange {
     return startNanos;
   }
 
+  /**
+   * The canonical request path (set by input validation): the one path that routing, authorization,
+   * rate limiting and caching use.
+   */
+  public String path() {
+    return path;
+  }
+
+  public void path(String canonicalPath) {
+    this.path = canonicalPath;
+  }
+
+  /** The request body as the upstream call reads it (the request itself unless validation wraps it). */
+  public ReadStream<Buffer> body() {
+    return body == null ? request : body;
+  }
+
+  public void body(ReadStream<Buffer> body) {
+    this.body = body;
+  }
+
+  /** The client sent {@code Expect: 100-continue}: the gateway answers it when the upstream call starts. */
+  public void continueBeforeUpstream() {
+    this.continueBeforeUpstream = true;
+  }
+
+  /**
+   * The verified client (JWT client id or subject, API key id), set by authentication; null for
+   * anonymous requests. Rate limits key on it.
+   */
+  public String clientId() {
+    return clientId;
+  }
+
+  public void clientId(String clientId) {
+    this.clientId = clientId;
+  }
+
+  /**
+   * Headers the gateway's own error response will carry (WWW-Authenticate, Retry-After, CORS): error
+   * responses otherwise start from empty headers.
+   */
+  public MultiMap errorHeaders() {
+    if (errorHeaders == null) {
+      errorHeaders = MultiMap.caseInsensitiveMultiMap();
+    }
+    return errorHeaders;
+  }
+
+  /**
+   * Asks, from {@link Filter#onResponse}, for the service's response to be replaced by the gateway's
+   * JSON error (its body is drained, not sent).
+   */
+  public void replaceResponse(GatewayError error, String message) {
+    this.replacement = error;
+    this.replacementMessage = message;
+  }
+
+  /** The error a response filter asked to answer with instead of the service's response, or null. */
+  public GatewayError replacement() {
+    return replacement;
+  }
+
+  public String replacementMessage() {
+    return replacementMessage;
+  }
+
   /** The matched route, or null before routing or when none matched. */
   public Route route() {
     return route;
@@ -103,6 +179,10 @@ public final class Exchange {
     if (next < filters.length) {
       filters[next++].onRequest(this);
     } else {
+      if (continueBeforeUpstream) {
+        continueBeforeUpstream = false;
+        request.response().writeContinue();
+      }
       route.upstream().forward(this);
     }
   }
@@ -113,7 +193,13 @@ public final class Exchange {
       return;
     }
     this.error = error;
-    ErrorResponse.send(request, error, message, requestId);
+    ErrorResponse.send(request, error, message, requestId, false, errorHeaders, -1);
+  }
+
+  /** Answers with the gateway's JSON error and closes the connection (input that cannot be trusted). */
+  public void failAndClose(GatewayError error, String message) {
+    this.error = error;
+    ErrorResponse.send(request, error, message, requestId, true, errorHeaders, -1);
   }
 
   /** Answers with the gateway's JSON error and a {@code Retry-After} of that many seconds; the exchange ends. */
@@ -122,7 +208,7 @@ public final class Exchange {
       return;
     }
     this.error = error;
-    ErrorResponse.send(request, error, message, requestId, retryAfterSeconds);
+    ErrorResponse.send(request, error, message, requestId, false, errorHeaders, retryAfterSeconds);
   }
 
   private boolean fallBack(GatewayError error) {

@@ -2,6 +2,8 @@ package io.datapunk.nexus.pipeline;
 
 import io.datapunk.nexus.routing.Route;
 import io.datapunk.nexus.routing.RouteTable;
+import io.datapunk.nexus.validation.LimitsConfig;
+import io.datapunk.nexus.validation.RequestValidator;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -13,9 +15,10 @@ import java.util.List;
  *
  * <ol>
  *   <li>request id (taken from the client when well-formed, or generated)
- *   <li>input validation
- *   <li>route match (longest prefix) and upstream path
- *   <li>the route's filters in {@link Stage} order: authentication, rate limit, cache, transform
+ *   <li>input validation ({@code validation.RequestValidator}): framing, limits, the canonical path
+ *   <li>route match (longest prefix, on the canonical path), the route's body limit, upstream path
+ *   <li>the route's filters in {@link Stage} order: CORS and response sanitizing, authentication, rate
+ *       limit, cache, transform
  *   <li>the route's {@link Upstream}: resilience and the load-balanced, pooled, streamed call
  * </ol>
  *
@@ -28,6 +31,7 @@ public final class Pipeline implements Handler<HttpServerRequest> {
   private volatile RouteTable routes;
   private final ExchangeListener[] listeners;
   private final ResponseEncoder encoder;
+  private final RequestValidator validator;
 
   public Pipeline(RouteTable routes, List<ExchangeListener> listeners) {
     this(routes, listeners, ResponseEncoder.IDENTITY);
@@ -35,7 +39,14 @@ public final class Pipeline implements Handler<HttpServerRequest> {
 
   /** A pipeline whose response bodies pass {@code encoder} (response compression) on the way out. */
   public Pipeline(RouteTable routes, List<ExchangeListener> listeners, ResponseEncoder encoder) {
+    this(routes, listeners, encoder, new RequestValidator(LimitsConfig.DEFAULTS, null));
+  }
+
+  /** As above, with the input validation of {@code validator} (step 2). */
+  public Pipeline(RouteTable routes, List<ExchangeListener> listeners, ResponseEncoder encoder,
+                  RequestValidator validator) {
     this.routes = routes;
+    this.validator = validator;
     this.listeners = listeners.isEmpty() ? NO_LISTENERS : listeners.toArray(new ExchangeListener[0]);
     this.encoder = encoder;
   }
@@ -66,16 +77,18 @@ public final class Pipeline implements Handler<HttpServerRequest> {
       request.response().endHandler(done);
       request.response().closeHandler(done);
     }
-    // 2. input validation
-    String path = request.path();
-    if (path == null || path.isEmpty() || path.charAt(0) != '/') {
-      exchange.fail(GatewayError.VALIDATION, "The request path must start with /.");
+    // 2. input validation: framing, limits, and the one canonical path used from here on
+    if (!validator.admit(exchange)) {
       return;
     }
-    // 3. route match
+    String path = exchange.path();
+    // 3. route match (on the canonical path), then the body limit of that route
     Route route = routes.match(path);
     if (route == null) {
       exchange.fail(GatewayError.NOT_FOUND, "No route matches this path.");
+      return;
+    }
+    if (!validator.admitBody(exchange, route.config().security().maxBodySize())) {
       return;
     }
     exchange.route(route, route.upstreamPath(path), request.query());

@@ -5,6 +5,8 @@ package io.datapunk.nexus.pipeline;
  * match) and after them (resilience and the upstream call) are fixed in {@link Pipeline}.
  */
 public enum Stage {
+  /** Response sanitizing and CORS (preflights are answered before authentication). */
+  CORS,
   AUTHENTICATION,
   RATE_LIMIT,
   CACHE,

@@ -117,12 +117,12 @@ final class ProxyCall implements Handler<Long>, WriteStream<Buffer> {
     response.closeHandler(v -> onClientClosed());
     String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (hasBody && upstream.retry.keepsBody(request.method(), length)) {
-      ReplayBody.read(request, upstream.retry.maxReplayBody(), this::onBodyKept);
+      ReplayBody.read(request, exchange.body(), upstream.retry.maxReplayBody(), this::onBodyKept);
     } else if (hasBody && length == null && request.version() == HttpVersion.HTTP_2) {
       // Vert.x dispatches an HTTP/2 request before the end of a stream that ended with its headers,
       // so "not ended" does not yet mean "has a body": read up to the first byte. A stream that ends
       // first (a GET) then goes out bodiless and may be resent; one with a body streams on.
-      ReplayBody.read(request, 0, this::onBodyKept);
+      ReplayBody.read(request, exchange.body(), 0, this::onBodyKept);
     } else {
       attempt();
     }
@@ -222,7 +222,7 @@ final class ProxyCall implements Handler<Long>, WriteStream<Buffer> {
         creq.write(replay.bytes());
       }
       bodyStreamed = true;
-      request.pipe().endOnFailure(false).to(creq).onComplete(r -> onRequestBodyDone(r, attemptSeq));
+      exchange.body().pipe().endOnFailure(false).to(creq).onComplete(r -> onRequestBodyDone(r, attemptSeq));
     }
   }
 
@@ -317,6 +317,17 @@ final class ProxyCall implements Handler<Long>, WriteStream<Buffer> {
     Filter[] filters = exchange.route().filters();
     for (int i = filters.length - 1; i >= 0; i--) {
       filters[i].onResponse(exchange);
+    }
+    if (exchange.replacement() != null) {
+      // A response filter replaced the service's answer: its body is read and dropped, so the pooled
+      // connection stays usable, and the client gets the gateway's error instead.
+      resp.handler(b -> { });
+      resp.exceptionHandler(e -> { });
+      done = true;
+      endAttempt();
+      exchange.fail(exchange.replacement(), exchange.replacementMessage());
+      exchange.complete();
+      return;
     }
     body = exchange.responseBody();
     // A body tap (the cache) sees each chunk on its way; without one the response is piped as is.

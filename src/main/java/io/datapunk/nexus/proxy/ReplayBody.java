@@ -6,6 +6,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.streams.ReadStream;
 
 /**
  * A request body read ahead so that a retry can send it again. Reading stops at the end of the body
@@ -15,20 +16,23 @@ import io.vertx.core.http.HttpServerRequest;
  */
 final class ReplayBody {
   private final HttpServerRequest request;
+  private final ReadStream<Buffer> stream;
   private final long limit;
   private final Buffer bytes;
   private boolean complete;
   private boolean settled;
   private Handler<AsyncResult<ReplayBody>> done;
 
-  private ReplayBody(HttpServerRequest request, long limit, int initial) {
+  private ReplayBody(HttpServerRequest request, ReadStream<Buffer> stream, long limit, int initial) {
     this.request = request;
+    this.stream = stream;
     this.limit = limit;
     this.bytes = Buffer.buffer(initial);
   }
 
   /** Reads the (paused) request body up to {@code limit}; completes when it ended or went past the limit. */
-  static void read(HttpServerRequest request, long limit, Handler<AsyncResult<ReplayBody>> done) {
+  static void read(HttpServerRequest request, ReadStream<Buffer> stream, long limit,
+                   Handler<AsyncResult<ReplayBody>> done) {
     String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
     int initial = (int) Math.min(limit, 256);
     if (length != null) {
@@ -38,22 +42,22 @@ final class ReplayBody {
         // the server codec rejects such requests before they get here
       }
     }
-    ReplayBody body = new ReplayBody(request, limit, initial);
+    ReplayBody body = new ReplayBody(request, stream, limit, initial);
     body.done = done;
     if ("100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT))) {
       // The body is read before any service is asked, so the gateway lets the client go on.
       request.response().writeContinue();
     }
-    request.handler(body::onChunk);
-    request.exceptionHandler(body::onError);
-    request.endHandler(v -> body.onEnd());
-    request.resume();
+    stream.handler(body::onChunk);
+    stream.exceptionHandler(body::onError);
+    stream.endHandler(v -> body.onEnd());
+    stream.resume();
   }
 
   private void onChunk(Buffer chunk) {
     bytes.appendBuffer(chunk);
     if (!settled && bytes.length() > limit) {
-      request.pause();
+      stream.pause();
       settle(null);
     }
   }
@@ -72,9 +76,9 @@ final class ReplayBody {
       return;
     }
     settled = true;
-    request.handler(null);
-    request.exceptionHandler(null);
-    request.endHandler(null);
+    stream.handler(null);
+    stream.exceptionHandler(null);
+    stream.endHandler(null);
     done.handle(failure == null ? Future.succeededFuture(this) : Future.failedFuture(failure));
   }
 

@@ -1,6 +1,7 @@
 package io.datapunk.nexus.proxy;
 
 import io.datapunk.nexus.pipeline.GatewayError;
+import io.datapunk.nexus.validation.RequestBodyException;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -12,6 +13,9 @@ final class UpstreamFailures {
   private UpstreamFailures() {}
 
   static GatewayError classify(Throwable failure) {
+    if (failure instanceof RequestBodyException refused) {
+      return refused.error();
+    }
     if (failure instanceof ConnectionPoolTooBusyException) {
       return GatewayError.UNAVAILABLE;
     }
@@ -29,6 +33,8 @@ final class UpstreamFailures {
 
   static String message(GatewayError error, String service) {
     return switch (error) {
+      case BODY_TOO_LARGE -> "The request body is larger than this route accepts.";
+      case VALIDATION -> "The request body is not validly framed.";
       case UNAVAILABLE -> "The " + service + " service has too many requests waiting; try again shortly.";
       case TIMEOUT -> "The " + service + " service did not answer in time.";
       default -> "The " + service + " service is not reachable.";

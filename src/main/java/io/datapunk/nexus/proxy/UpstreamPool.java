@@ -49,7 +49,7 @@ public final class UpstreamPool {
   public static UpstreamPool create(Vertx vertx, String service, URI url, PoolConfig pool, boolean http2) {
     boolean https = "https".equals(url.getScheme());
     int port = url.getPort() > 0 ? url.getPort() : (https ? 443 : 80);
-    return create(vertx, service, https, url.getHost(), port, pool, http2);
+    return create(vertx, service, https, url.getHost(), port, pool, http2, null);
   }
 
   /** Pools for a service whose instances all use http or all use https. */
@@ -62,11 +62,21 @@ public final class UpstreamPool {
    * HTTP/2 when {@code http2} is set (as {@link #create(Vertx, String, URI, PoolConfig, boolean)}).
    */
   public static UpstreamPool create(Vertx vertx, String service, boolean https, PoolConfig pool, boolean http2) {
-    return create(vertx, service, https, "localhost", https ? 443 : 80, pool, http2);
+    return create(vertx, service, https, pool, http2, null);
+  }
+
+  /**
+   * As {@link #create(Vertx, String, boolean, PoolConfig, boolean)}; an {@code https://} service's
+   * certificate is checked against {@code trustedCa} (a PEM bundle) when given, else the JVM's trust
+   * store, and its name must match the host.
+   */
+  public static UpstreamPool create(Vertx vertx, String service, boolean https, PoolConfig pool, boolean http2,
+                                    java.nio.file.Path trustedCa) {
+    return create(vertx, service, https, "localhost", https ? 443 : 80, pool, http2, trustedCa);
   }
 
   private static UpstreamPool create(Vertx vertx, String service, boolean https, String host, int port,
-                                     PoolConfig pool, boolean http2) {
+                                     PoolConfig pool, boolean http2, java.nio.file.Path trustedCa) {
     HttpClientOptions options = new HttpClientOptions()
         .setName("nexus-" + service)
         .setDefaultHost(host)
@@ -80,6 +90,12 @@ public final class UpstreamPool {
         .setDecompressionSupported(false)
         .setMaxHeaderSize(MAX_UPSTREAM_HEADER_SIZE)
         .setPipelining(false);
+    if (https) {
+      options.setVerifyHost(true);
+      if (trustedCa != null) {
+        options.setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(trustedCa.toString()));
+      }
+    }
     if (http2) {
       options.setProtocolVersion(HttpVersion.HTTP_2)
           .setUseAlpn(https)

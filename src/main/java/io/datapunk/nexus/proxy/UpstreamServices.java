@@ -89,7 +89,8 @@ public final class UpstreamServices {
     boolean https = consulRoute ? rc.serviceUrl() != null && "https".equals(rc.serviceUrl().getScheme())
         : "https".equals(staticAddresses(rc).get(0).scheme());
     InstanceSet instances = new InstanceSet(rc.name());
-    UpstreamPool pool = UpstreamPool.create(vertx, rc.name(), https, config.pool(), rc.http2());
+    UpstreamPool pool = UpstreamPool.create(vertx, rc.name(), https, config.pool(), rc.http2(),
+        config.security().tls().upstreamCa());
     ConsulWatcher watcher = null;
     if (consulRoute) {
       watcher = new ConsulWatcher(vertx, consulClient(), config.discovery().consul(), uc.consulService(),

@@ -2,6 +2,8 @@ package io.datapunk.nexus.server;
 
 import io.datapunk.nexus.admin.AdminApi;
 import io.datapunk.nexus.admin.AdminServer;
+import io.datapunk.nexus.auth.ApiKeyAdmin;
+import io.datapunk.nexus.auth.EdgeAuth;
 import io.datapunk.nexus.cache.ResponseCache;
 import io.datapunk.nexus.compress.ResponseCompression;
 import io.datapunk.nexus.config.NexusConfig;
@@ -17,7 +19,10 @@ import io.datapunk.nexus.pipeline.Pipeline;
 import io.datapunk.nexus.pipeline.RouteFilterFactory;
 import io.datapunk.nexus.proxy.ServiceState;
 import io.datapunk.nexus.proxy.UpstreamServices;
+import io.datapunk.nexus.ratelimit.RateLimiting;
 import io.datapunk.nexus.redis.RedisCluster;
+import io.datapunk.nexus.sanitize.EdgeResponses;
+import io.datapunk.nexus.validation.RequestValidator;
 import io.datapunk.nexus.transform.TransformFilter;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -51,6 +56,8 @@ public final class Gateway {
   private final RedisCluster redis;
   private final ResponseCache cache;
   private final List<RouteFilterFactory> factories;
+  private final EdgeAuth auth;
+  private final RateLimiting rateLimits;
   private final Drain drain = new Drain();
   private final List<GatewayVerticle> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile ConfigReloader reloader;
@@ -60,8 +67,10 @@ public final class Gateway {
 
   private Gateway(Vertx vertx, NexusConfig config, UpstreamServices services, Pipeline pipeline,
                   Observability observability, RedisCluster redis, ResponseCache cache,
-                  List<RouteFilterFactory> factories) {
+                  List<RouteFilterFactory> factories, EdgeAuth auth, RateLimiting rateLimits) {
     this.vertx = vertx;
+    this.auth = auth;
+    this.rateLimits = rateLimits;
     this.redis = redis;
     this.cache = cache;
     this.factories = factories;
@@ -95,6 +104,16 @@ public final class Gateway {
     RedisCluster redis = RedisCluster.create(config.redis());
     ResponseCache cache = ResponseCache.create(vertx, config, redis, observability);
     List<RouteFilterFactory> factories = new ArrayList<>(FILTERS);
+    // Edge security: CORS and response sanitizing, authentication (JWT, API keys, with the API key
+    // admin endpoints), rate limits; input validation runs in the pipeline itself. Their runtime
+    // (keys, JWKS, buckets) is set at start; a reload changes the routes' policies.
+    EdgeAuth auth = EdgeAuth.start(vertx, config, observability.audit());
+    observability.adminHooks().register(AdminHooks.Capability.API_KEYS, new ApiKeyAdmin(vertx, auth));
+    RateLimiting rateLimits = RateLimiting.start(config, observability.audit());
+    factories.add(EdgeResponses.sanitizer());
+    factories.add(EdgeResponses.cors());
+    factories.add(auth);
+    factories.add(rateLimits);
     if (cache != null) {
       factories.add(cache.filterFactory());
       observability.adminHooks().register(AdminHooks.Capability.CACHE_PURGE, cache.purgeHandler());
@@ -102,8 +121,10 @@ public final class Gateway {
     List<ExchangeListener> listeners = observability.listeners();
     Pipeline pipeline = new Pipeline(
         ServicePools.routes(config, services, (rc, c) -> filters(rc, c, observability, factories)),
-        listeners, ResponseCompression.of(config.compression()));
-    Gateway gateway = new Gateway(vertx, config, services, pipeline, observability, redis, cache, factories);
+        listeners, ResponseCompression.of(config.compression()),
+        new RequestValidator(config.security().limits(), observability.audit()));
+    Gateway gateway = new Gateway(vertx, config, services, pipeline, observability, redis, cache, factories, auth,
+        rateLimits);
     // The dashboard, /admin/breakers, nexus status and the service gauges read the resilience
     // capability's view of instances, health and breakers (of the services in force: a reload swaps them).
     observability.metrics().serviceStates(() -> serviceStates(gateway.services.snapshot()));
@@ -118,6 +139,8 @@ public final class Gateway {
           }
           LOG.error("nexus could not start: {}", e.toString());
           gateway.closeCache();
+          auth.stop();
+          rateLimits.close();
           return vertx.close().toCompletionStage().handle((v, x) -> {
             observability.close();
             throw new java.util.concurrent.CompletionException(e);
@@ -166,7 +189,8 @@ public final class Gateway {
     // One deployment of one listener per event loop: Vert.x shares the port among them (a random
     // port too, when the configured port is 0).
     return vertx.deployVerticle(() -> {
-          GatewayVerticle v = new GatewayVerticle(config.server(), config.server().port(), pipeline, drain);
+          GatewayVerticle v = new GatewayVerticle(config.server(), config.server().port(), pipeline, drain,
+              observability.audit(), config.security().tls());
           listeners.add(v);
           return v;
         }, new DeploymentOptions().setInstances(loops))
@@ -322,9 +346,18 @@ public final class Gateway {
         .exceptionally(e -> null)
         .thenComposeAsync(v -> {
           closeCache();
+          auth.stop();
           return vertx.close().toCompletionStage();
         })
-        .whenComplete((v, e) -> observability.close())); // then the logs are written out and closed
+        .whenComplete((v, e) -> {
+          rateLimits.close();
+          observability.close(); // then the logs are written out and closed
+        }));
+  }
+
+  /** The authentication runtime (API key store, JWT verifier). */
+  public EdgeAuth auth() {
+    return auth;
   }
 
   /** The response cache, or null when no route caches. */

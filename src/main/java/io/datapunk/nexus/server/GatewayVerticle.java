@@ -3,6 +3,11 @@ package io.datapunk.nexus.server;
 import io.datapunk.nexus.config.Http2Config;
 import io.datapunk.nexus.config.ServerConfig;
 import io.datapunk.nexus.config.TlsConfig;
+import io.datapunk.nexus.observability.AuditLog;
+import io.datapunk.nexus.tls.CertificateReloader;
+import io.datapunk.nexus.tls.ServerTls;
+import io.datapunk.nexus.tls.TlsSettings;
+import io.datapunk.nexus.validation.Http1Guard;
 import io.datapunk.nexus.pipeline.Pipeline;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -12,7 +17,6 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.net.PemKeyCertOptions;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -32,12 +36,18 @@ final class GatewayVerticle extends VerticleBase {
   private ConnectionLimits limits;
   private Promise<Void> drained;
   private HttpServer server;
+  private final AuditLog audit;
+  private final TlsSettings tlsSettings;
+  private CertificateReloader reloader;
 
-  GatewayVerticle(ServerConfig config, int port, Pipeline pipeline, Drain drain) {
+  GatewayVerticle(ServerConfig config, int port, Pipeline pipeline, Drain drain, AuditLog audit,
+                  TlsSettings tlsSettings) {
     this.config = config;
     this.port = port;
     this.pipeline = pipeline;
     this.drain = drain;
+    this.audit = audit;
+    this.tlsSettings = tlsSettings;
   }
 
   static HttpServerOptions options(ServerConfig config) {
@@ -55,6 +65,8 @@ final class GatewayVerticle extends VerticleBase {
         // content types, ranges and Vary.
         .setCompressionSupported(false)
         .setDecompressionSupported(false)
+        // h2c is off unless server.http2.cleartext: with it on, Vert.x sets up the HTTP/1 pipeline only
+        // once the first request is decoded, too late for Http1Guard's strict decoder.
         .setHttp2ClearTextEnabled(h2.cleartext())
         .setInitialSettings(new Http2Settings()
             .setMaxConcurrentStreams(h2.maxConcurrentStreams())
@@ -67,25 +79,41 @@ final class GatewayVerticle extends VerticleBase {
         .setHttp2RstFloodWindowDurationTimeUnit(TimeUnit.SECONDS);
     TlsConfig tls = config.tls();
     if (tls.enabled()) {
-      options.setSsl(true)
-          .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.cert().toString()).setKeyPath(tls.key().toString()))
-          .setUseAlpn(true)
-          .setAlpnVersions(h2.enabled() ? List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1) : List.of(HttpVersion.HTTP_1_1));
+      ServerTls.apply(options, tls);
+      options.setAlpnVersions(h2.enabled() ? List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1) : List.of(HttpVersion.HTTP_1_1));
     }
     return options;
   }
 
   @Override
   public Future<?> start() {
-    server = vertx.createHttpServer(options(config));
+    HttpServerOptions options = options(config);
+    server = vertx.createHttpServer(options);
     int max = config.maxRequestsPerConnection();
     if (max > 0) {
       limits = new ConnectionLimits(pipeline, max);
-      server.connectionHandler(this::connected).requestHandler(drain.wrap(limits));
+      server.requestHandler(drain.wrap(limits));
     } else {
-      server.connectionHandler(this::connected).requestHandler(drain.wrap(pipeline));
+      server.requestHandler(drain.wrap(pipeline));
+    }
+    // The guard takes the connection handler (it puts the strict HTTP/1 decoder in place) and calls
+    // this listener's after it.
+    Http1Guard.install(server, options, this::connected, r -> audit.event("malformed_request",
+        r.remoteAddress() == null ? null : r.remoteAddress().hostAddress(), null,
+        java.util.Map.of("detail", "refused by the HTTP/1 decoder")));
+    if (config.tls().enabled()) {
+      reloader = new CertificateReloader(vertx, server, options, config.tls());
+      reloader.start(tlsSettings.reloadInterval());
     }
     return server.listen(port);
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (reloader != null) {
+      reloader.stop();
+    }
+    return Future.succeededFuture();
   }
 
   private void connected(HttpConnection connection) {

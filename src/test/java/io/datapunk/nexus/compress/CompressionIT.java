@@ -35,6 +35,11 @@ class CompressionIT {
   static void start() {
     upstream = TestUpstream.start().handler(CompressionIT::serve);
     gateway = GatewayFixture.start("""
+        server:
+          port: 0
+          event_loops: 2
+          http2:
+            cleartext: true
         service_routes:
           lake:
             prefix: /storage

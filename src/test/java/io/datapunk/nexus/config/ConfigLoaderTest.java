@@ -125,9 +125,10 @@ class ConfigLoaderTest {
         "service_routes.lake.prefix: storage (expected: a path starting with /, without query or fragment)",
         "service_routes.lake.service_url: ftp://x (expected: an absolute http:// or https:// URL with a host)",
         "service_routes.lake.timeout: -1 (expected: > 0, a duration such as 30, 30s or 500ms)",
-        "service_routes.lake.retry_atempts: unknown key (expected: one of cache, circuit_breaker, consul_service, "
-            + "discovery, health_check, http_version, idle_timeout, instances, load_balancing, outlier_detection, "
-            + "prefix, query, request_headers, response_headers, retry, retry_attempts, rewrite, service_url, "
+        "service_routes.lake.retry_atempts: unknown key (expected: one of auth, cache, circuit_breaker, "
+            + "consul_service, cors, discovery, health_check, http_version, idle_timeout, instances, load_balancing, "
+            + "max_body_size, outlier_detection, prefix, query, rate_limit, request_headers, response_headers, retry, "
+            + "retry_attempts, rewrite, service_url, "
             + "strip_prefix, timeout)",
         "network_optimization.connection_pooling.min_size: 200 (expected: <= max_size (100))");
   }

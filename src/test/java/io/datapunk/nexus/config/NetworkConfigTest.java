@@ -88,14 +88,14 @@ class NetworkConfigTest {
   void http2Limits() {
     Http2Config h = parse(ROUTE + "server:\n  http2:\n    max_concurrent_streams: 1\n    max_header_list_size: 1024\n"
         + "    initial_window_size: 65535\n    connection_window_size: 16mb\n    max_resets_per_window: 1\n    reset_window: 1s\n"
-        + "    cleartext: false\n").server().http2();
+        + "    cleartext: true\n").server().http2();
     assertThat(h.maxConcurrentStreams()).isEqualTo(1);
     assertThat(h.maxHeaderListSize()).isEqualTo(1024);
     assertThat(h.initialWindowSize()).isEqualTo(65535);
     assertThat(h.connectionWindowSize()).isEqualTo(16 << 20);
     assertThat(h.maxResetsPerWindow()).isEqualTo(1);
     assertThat(h.resetWindow()).isEqualTo(Duration.ofSeconds(1));
-    assertThat(h.cleartext()).isFalse();
+    assertThat(h.cleartext()).isTrue();
     assertError(ROUTE + "server:\n  http2:\n    max_concurrent_streams: 0\n", "server.http2.max_concurrent_streams: 0");
     assertError(ROUTE + "server:\n  http2:\n    max_header_list_size: 1023\n", "server.http2.max_header_list_size: 1023");
     assertError(ROUTE + "server:\n  http2:\n    initial_window_size: 65534\n", "server.http2.initial_window_size: 65534");

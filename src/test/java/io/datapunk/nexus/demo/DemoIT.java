@@ -44,6 +44,23 @@ class DemoIT {
           .build(), HttpResponse.BodyHandlers.ofString());
       assertThat(failing.statusCode()).isEqualTo(502);
       assertThat(Files.readString(out)).contains("curl -s 'http://localhost:" + port + "/storage/items?x=1'");
+
+      // The protected demo route: 401 without credentials, 200 with the printed JWT and API key.
+      String printed = Files.readString(out);
+      String jwt = printed.replaceAll("(?s).*demo JWT:\\s+(\\S+).*", "$1");
+      String key = printed.replaceAll("(?s).*demo API key:\\s+(\\S+).*", "$1");
+      URI secure = URI.create("http://127.0.0.1:" + port + "/secure/data");
+      HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(secure).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(anonymous.statusCode()).isEqualTo(401);
+      assertThat(anonymous.headers().firstValue("WWW-Authenticate")).isPresent();
+      HttpResponse<String> withJwt = http.send(HttpRequest.newBuilder(secure).header("Authorization", "Bearer " + jwt).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(withJwt.statusCode()).isEqualTo(200);
+      assertThat(new JsonObject(withJwt.body()).getJsonObject("headers").getString("x-auth-subject")).isEqualTo("demo-user");
+      HttpResponse<String> withKey = http.send(HttpRequest.newBuilder(secure).header("X-Api-Key", key).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(withKey.statusCode()).isEqualTo(200);
+      assertThat(new JsonObject(withKey.body()).getJsonObject("headers").getString("x-auth-subject")).isEqualTo("demo-service");
     } finally {
       p.destroy();
       p.waitFor(20, TimeUnit.SECONDS);

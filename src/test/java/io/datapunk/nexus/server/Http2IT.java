@@ -79,6 +79,7 @@ class Http2IT {
           port: 0
           event_loops: 2
           http2:
+            cleartext: true
             max_concurrent_streams: 64
             max_header_list_size: 8kb
             initial_window_size: 131072
@@ -189,6 +190,11 @@ class Http2IT {
       acceptor.setDaemon(true);
       acceptor.start();
       try (GatewayFixture g = GatewayFixture.start("""
+          server:
+            port: 0
+            event_loops: 2
+            http2:
+              cleartext: true
           service_routes:
             kept:
               prefix: /kept

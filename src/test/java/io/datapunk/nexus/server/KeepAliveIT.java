@@ -43,6 +43,8 @@ class KeepAliveIT {
           event_loops: 1
           max_requests_per_connection: 3
           idle_timeout: 800ms
+          http2:
+            cleartext: true
         service_routes:
           lake:
             prefix: /storage
