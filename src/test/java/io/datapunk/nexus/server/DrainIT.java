@@ -194,7 +194,9 @@ class DrainIT {
   @Test
   void http2ConnectionsAreToldGoawayAndClose() throws Exception {
     try (TestUpstream lake = TestUpstream.start()) {
-      GatewayFixture nexus = GatewayFixture.start(config("20s"), Map.of("LAKE", lake.url()));
+      // h2c is off by default on the clear-text port (edge security); this listener turns it on.
+      GatewayFixture nexus = GatewayFixture.start(config("20s").replace("drain_timeout: 20s}",
+          "drain_timeout: 20s, http2: {cleartext: true}}"), Map.of("LAKE", lake.url()));
       // The JDK client upgrades to HTTP/2 over cleartext (h2c) and keeps the connection.
       HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(nexus.uri("/storage/x")).build(),
           HttpResponse.BodyHandlers.ofString());
