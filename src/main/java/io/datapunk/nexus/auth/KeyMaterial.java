@@ -82,6 +82,32 @@ final class KeyMaterial {
     }
   }
 
+  /** Equal when the same key or secret (so an unchanged config compares equal on reload). */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof KeyMaterial k && java.util.Arrays.equals(bytes(), k.bytes());
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Arrays.hashCode(bytes());
+  }
+
+  /** The type and a short fingerprint; never the secret. */
+  @Override
+  public String toString() {
+    try {
+      byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(bytes());
+      return type() + " sha256:" + java.util.HexFormat.of().formatHex(d, 0, 6);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      return type();
+    }
+  }
+
+  private byte[] bytes() {
+    return secret != null ? secret : publicKey.getEncoded();
+  }
+
   String type() {
     if (secret != null) {
       return "HMAC secret";

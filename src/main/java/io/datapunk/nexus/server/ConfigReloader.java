@@ -39,7 +39,8 @@ public final class ConfigReloader {
   private static final Logger LOG = LoggerFactory.getLogger(ConfigReloader.class);
 
   /** Sections of the config only read at start, compared to report what needs a restart. */
-  private static final Set<String> RESTART_ONLY = Set.of("server", "admin", "redis", "discovery", "observability");
+  private static final Set<String> RESTART_ONLY = Set.of("server", "admin", "redis", "discovery", "observability",
+      "security");
   /** Settings inside those sections that are read when used, so a reload does apply them. */
   private static final Set<String> APPLIED_WHEN_USED = Set.of("server.drain_timeout");
 
