@@ -395,6 +395,11 @@ network_optimization:
   connection_pooling:
     min_size: 10
     max_size: 100
+# The bare route: the proxy path alone (issue 9's "bare route"); metrics and the access log are
+# measured on their own by bench/observability-overhead.sh.
+observability:
+  metrics: {enabled: false}
+  access_log: {enabled: false}
 EOF
   if [ ! -f "$NEXUS_JAR" ]; then
     NEXUS_NOTE="jar missing: $NEXUS_JAR (run ./nexus bench, or ./mvnw -DskipTests package)"
