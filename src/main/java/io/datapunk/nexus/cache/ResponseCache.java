@@ -148,18 +148,10 @@ public final class ResponseCache {
 
   /** The factory of the routes' cache filters, for the gateway's filter list. */
   public RouteFilterFactory filterFactory() {
-    return new RouteFilterFactory() {
-      @Override
-      public Stage stage() {
-        return Stage.CACHE;
-      }
-
-      @Override
-      public Filter create(RouteConfig route, NexusConfig config) {
-        CachedRoute r = routes.get(route.name());
-        return r == null ? null : new CacheFilter(ResponseCache.this, r);
-      }
-    };
+    return RouteFilterFactory.of(Stage.CACHE, (route, config) -> {
+      CachedRoute r = routes.get(route.name());
+      return r == null ? null : new CacheFilter(this, r);
+    });
   }
 
   /** Connects to Redis in the background and starts warming, once the data port listens. */

@@ -216,14 +216,9 @@ public final class ConfigSection {
   }
 
   public List<String> stringList(String key) {
-    read.add(key);
     List<String> out = new ArrayList<>();
-    JsonNode v = node.isObject() ? node.get(key) : null;
-    if (v == null || v.isNull()) {
-      return out;
-    }
-    if (!v.isArray()) {
-      errors.add(join(key) + ": " + describe(v) + " (expected: a list)");
+    JsonNode v = list(key, "a list");
+    if (v == null) {
       return out;
     }
     for (int i = 0; i < v.size(); i++) {
@@ -247,14 +242,9 @@ public final class ConfigSection {
 
   /** A list of mappings (for example {@code security.jwt.keys}); item i is the section {@code key[i]}. */
   public List<ConfigSection> sectionList(String key) {
-    read.add(key);
     List<ConfigSection> out = new ArrayList<>();
-    JsonNode v = node.isObject() ? node.get(key) : null;
-    if (v == null || v.isNull()) {
-      return out;
-    }
-    if (!v.isArray()) {
-      errors.add(join(key) + ": " + describe(v) + " (expected: a list of mappings)");
+    JsonNode v = list(key, "a list of mappings");
+    if (v == null) {
       return out;
     }
     for (int i = 0; i < v.size(); i++) {
@@ -340,14 +330,9 @@ public final class ConfigSection {
    * {@code - url: http://a:1}).
    */
   public List<ConfigSection> sectionList(String key, String scalarKey) {
-    read.add(key);
     List<ConfigSection> out = new ArrayList<>();
-    JsonNode v = node.isObject() ? node.get(key) : null;
-    if (v == null || v.isNull()) {
-      return out;
-    }
-    if (!v.isArray()) {
-      errors.add(join(key) + ": " + describe(v) + " (expected: a list)");
+    JsonNode v = list(key, "a list");
+    if (v == null) {
       return out;
     }
     for (int i = 0; i < v.size(); i++) {
@@ -413,6 +398,20 @@ public final class ConfigSection {
 
   private String join(String key) {
     return path.isEmpty() ? key : path + "." + key;
+  }
+
+  /** The list under {@code key}, marked read; null when absent, or (with an error) when not a list. */
+  private JsonNode list(String key, String expected) {
+    read.add(key);
+    JsonNode v = node.isObject() ? node.get(key) : null;
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (!v.isArray()) {
+      errors.add(join(key) + ": " + describe(v) + " (expected: " + expected + ")");
+      return null;
+    }
+    return v;
   }
 
   private static String describe(JsonNode v) {

@@ -17,4 +17,19 @@ public interface RouteFilterFactory {
   default Filter create(RouteConfig route, NexusConfig config, Observability observability) {
     return create(route, config);
   }
+
+  /** A factory of one stage whose filter depends only on the route and the config. */
+  static RouteFilterFactory of(Stage stage, java.util.function.BiFunction<RouteConfig, NexusConfig, Filter> maker) {
+    return new RouteFilterFactory() {
+      @Override
+      public Stage stage() {
+        return stage;
+      }
+
+      @Override
+      public Filter create(RouteConfig route, NexusConfig config) {
+        return maker.apply(route, config);
+      }
+    };
+  }
 }

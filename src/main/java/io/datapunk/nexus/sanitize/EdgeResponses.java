@@ -1,8 +1,5 @@
 package io.datapunk.nexus.sanitize;
 
-import io.datapunk.nexus.config.NexusConfig;
-import io.datapunk.nexus.config.RouteConfig;
-import io.datapunk.nexus.pipeline.Filter;
 import io.datapunk.nexus.pipeline.RouteFilterFactory;
 import io.datapunk.nexus.pipeline.Stage;
 
@@ -12,32 +9,15 @@ public final class EdgeResponses {
 
   /** Sanitizes every route's responses (runs last on the way out, after CORS). */
   public static RouteFilterFactory sanitizer() {
-    return new RouteFilterFactory() {
-      @Override
-      public Stage stage() {
-        return Stage.CORS;
-      }
-
-      @Override
-      public Filter create(RouteConfig route, NexusConfig config) {
-        return new ResponseSanitizer(route.name(), config.security().response());
-      }
-    };
+    return RouteFilterFactory.of(Stage.CORS,
+        (route, config) -> new ResponseSanitizer(route.name(), config.security().response()));
   }
 
   /** Answers preflights and adds CORS headers on routes with a {@code cors} policy. */
   public static RouteFilterFactory cors() {
-    return new RouteFilterFactory() {
-      @Override
-      public Stage stage() {
-        return Stage.CORS;
-      }
-
-      @Override
-      public Filter create(RouteConfig route, NexusConfig config) {
-        CorsPolicy policy = route.security().cors();
-        return policy == null ? null : new CorsFilter(policy);
-      }
-    };
+    return RouteFilterFactory.of(Stage.CORS, (route, config) -> {
+      CorsPolicy policy = route.security().cors();
+      return policy == null ? null : new CorsFilter(policy);
+    });
   }
 }

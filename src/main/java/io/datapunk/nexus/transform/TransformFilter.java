@@ -27,20 +27,9 @@ public final class TransformFilter implements Filter {
 
   /** Adds the filter to routes that configure any transformation. */
   public static RouteFilterFactory factory() {
-    return new RouteFilterFactory() {
-      @Override
-      public Stage stage() {
-        return Stage.TRANSFORM;
-      }
-
-      @Override
-      public Filter create(RouteConfig route, NexusConfig config) {
-        if (route.requestHeaders().isEmpty() && route.responseHeaders().isEmpty() && route.query().isEmpty()) {
-          return null;
-        }
-        return new TransformFilter(route);
-      }
-    };
+    return RouteFilterFactory.of(Stage.TRANSFORM, (route, config) ->
+        route.requestHeaders().isEmpty() && route.responseHeaders().isEmpty() && route.query().isEmpty()
+            ? null : new TransformFilter(route));
   }
 
   @Override
