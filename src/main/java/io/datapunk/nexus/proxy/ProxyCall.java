@@ -57,7 +57,7 @@ import java.util.concurrent.TimeoutException;
  * that ends there (a GET, almost always) has no body. All callbacks run on the exchange's event loop, so the state needs no
  * synchronization; callbacks of an abandoned attempt are recognized by its number and ignored.
  */
-final class ProxyCall implements Handler<Long>, WriteStream<Buffer> {
+final class ProxyCall extends TimeoutWheel.Timeout implements Handler<Long>, WriteStream<Buffer> {
   private static final CharSequence RETRY_AFTER = HttpHeaders.createOptimized("Retry-After");
 
   private final HttpUpstream upstream;
@@ -67,7 +67,11 @@ final class ProxyCall implements Handler<Long>, WriteStream<Buffer> {
   private final boolean hasBody;
   private long startNanos;
   private long deadlineNanos;
-  /** The route timer before the response head, the idle timer after it. */
+  /**
+   * The route timer before the response head, the idle timer after it: this call itself, armed on
+   * the event loop's {@link TimeoutWheel}, or (off an event loop) a Vert.x timer.
+   */
+  private TimeoutWheel wheel;
   private long timerId = -1;
   private long backoffTimerId = -1;
   /** Where the response body goes (the response, or a compressing stream in front of it). */
@@ -113,7 +117,8 @@ final class ProxyCall implements Handler<Long>, WriteStream<Buffer> {
     permitted = true;
     upstream.budget.onRequest();
     deadlineNanos = startNanos + upstream.timeoutNanos;
-    timerId = upstream.vertx.setTimer(upstream.timeoutMillis, this);
+    wheel = TimeoutWheel.current();
+    arm(upstream.timeoutMillis);
     response.closeHandler(v -> onClientClosed());
     String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (hasBody && upstream.retry.keepsBody(request.method(), length)) {
@@ -192,7 +197,8 @@ final class ProxyCall implements Handler<Long>, WriteStream<Buffer> {
       return;
     }
     upstreamRequest = creq;
-    creq.idleTimeout(upstream.timeoutMillis);
+    // No creq.idleTimeout: the route timer covers the attempt up to the head (a Vert.x idle timeout
+    // would add a second timer per request for nothing).
     MultiMap headers = creq.headers();
     HopByHop.copy(request.headers(), headers, ForwardedHeaders.WRITTEN);
     ForwardedHeaders.add(request, headers);
@@ -273,12 +279,12 @@ final class ProxyCall implements Handler<Long>, WriteStream<Buffer> {
     headReceived = true;
     long now = System.nanoTime();
     exchange.upstreamHeadReceived(now);
-    upstream.vertx.cancelTimer(timerId);
+    disarm();
     // From here the route's idle_timeout applies, not its timeout: a body that keeps flowing is never
     // cut; one with no byte for idle_timeout is reset. (Not HttpClientRequest.idleTimeout: Vert.x
     // cancels it at the response head, and re-arms it with only the time left, so the window shrinks.)
     lastBodyNanos = now;
-    timerId = upstream.vertx.setTimer(upstream.idleTimeoutMillis, this);
+    arm(upstream.idleTimeoutMillis);
     if (instance != null) {
       if (retryable) {
         upstream.outliers.onFailure(instance, false);
@@ -336,7 +342,7 @@ final class ProxyCall implements Handler<Long>, WriteStream<Buffer> {
 
   private void onResponseBodyDone(AsyncResult<Void> ar) {
     done = true;
-    upstream.vertx.cancelTimer(timerId);
+    disarm();
     endAttempt();
     if (ar.failed()) {
       // The service (or the client) broke off mid-body: reset both sides so neither mistakes a
@@ -397,9 +403,32 @@ final class ProxyCall implements Handler<Long>, WriteStream<Buffer> {
     return true;
   }
 
+  private void arm(long millis) {
+    if (wheel != null) {
+      wheel.schedule(this, millis);
+    } else {
+      timerId = upstream.vertx.setTimer(millis, this);
+    }
+  }
+
+  private void disarm() {
+    if (wheel != null) {
+      cancel();
+    } else if (timerId != -1) {
+      upstream.vertx.cancelTimer(timerId);
+      timerId = -1;
+    }
+  }
+
+  @Override
+  protected void expired() {
+    handle(null);
+  }
+
   /** The route timeout (before the response head) or the idle check (after it) fired. */
   @Override
   public void handle(Long timer) {
+    timerId = -1;
     if (done) {
       return;
     }
@@ -407,7 +436,7 @@ final class ProxyCall implements Handler<Long>, WriteStream<Buffer> {
       long idleNanos = System.nanoTime() - lastBodyNanos;
       long limitNanos = upstream.idleTimeoutMillis * 1_000_000L;
       if (idleNanos < limitNanos) {
-        timerId = upstream.vertx.setTimer(Math.max(1, (limitNanos - idleNanos) / 1_000_000L), this);
+        arm(Math.max(1, (limitNanos - idleNanos) / 1_000_000L));
       } else if (upstreamRequest != null) {
         // The pipe then fails and onResponseBodyDone resets the client side.
         upstreamRequest.reset();
@@ -434,7 +463,7 @@ final class ProxyCall implements Handler<Long>, WriteStream<Buffer> {
       return;
     }
     done = true;
-    upstream.vertx.cancelTimer(timerId);
+    disarm();
     if (backoffTimerId != -1) {
       upstream.vertx.cancelTimer(backoffTimerId);
     }
@@ -477,7 +506,7 @@ final class ProxyCall implements Handler<Long>, WriteStream<Buffer> {
       return;
     }
     done = true;
-    upstream.vertx.cancelTimer(timerId);
+    disarm();
     endAttempt();
     if (permitted) {
       permitted = false;
