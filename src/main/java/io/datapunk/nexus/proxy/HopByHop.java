@@ -2,6 +2,8 @@ package io.datapunk.nexus.proxy;
 
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
+import io.netty.util.AsciiString;
+import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -13,17 +15,21 @@ import java.util.Map;
 final class HopByHop {
   private HopByHop() {}
 
-  static boolean isHopByHop(String name) {
+  static boolean isHopByHop(CharSequence name) {
     return switch (name.length()) {
-      case 2 -> name.equalsIgnoreCase("te");
-      case 7 -> name.equalsIgnoreCase("upgrade") || name.equalsIgnoreCase("trailer");
-      case 10 -> name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("keep-alive");
-      case 16 -> name.equalsIgnoreCase("proxy-connection");
-      case 17 -> name.equalsIgnoreCase("transfer-encoding");
-      case 18 -> name.equalsIgnoreCase("proxy-authenticate");
-      case 19 -> name.equalsIgnoreCase("proxy-authorization");
+      case 2 -> eq(name, "te");
+      case 7 -> eq(name, "upgrade") || eq(name, "trailer");
+      case 10 -> eq(name, "connection") || eq(name, "keep-alive");
+      case 16 -> eq(name, "proxy-connection");
+      case 17 -> eq(name, "transfer-encoding");
+      case 18 -> eq(name, "proxy-authenticate");
+      case 19 -> eq(name, "proxy-authorization");
       default -> false;
     };
+  }
+
+  private static boolean eq(CharSequence a, String b) {
+    return AsciiString.contentEqualsIgnoreCase(a, b);
   }
 
   /**
@@ -33,6 +39,19 @@ final class HopByHop {
   static void copy(MultiMap from, MultiMap to, CharSequence[] skip) {
     String connection = from.get(HttpHeaders.CONNECTION);
     String[] named = connection == null ? null : connectionTokens(connection);
+    Iterator<Map.Entry<CharSequence, CharSequence>> stored = HeaderEntries.of(from);
+    if (stored != null) {
+      // Names and values go across as decoded (no String copies); the target validates them.
+      while (stored.hasNext()) {
+        Map.Entry<CharSequence, CharSequence> e = stored.next();
+        CharSequence name = e.getKey();
+        if (isHopByHop(name) || contains(skip, name) || (named != null && contains(named, name))) {
+          continue;
+        }
+        to.add(name, e.getValue());
+      }
+      return;
+    }
     for (Map.Entry<String, String> e : from) {
       String name = e.getKey();
       if (isHopByHop(name) || contains(skip, name) || (named != null && contains(named, name))) {
@@ -50,12 +69,12 @@ final class HopByHop {
     return parts;
   }
 
-  private static boolean contains(CharSequence[] names, String name) {
+  private static boolean contains(CharSequence[] names, CharSequence name) {
     if (names == null) {
       return false;
     }
     for (CharSequence n : names) {
-      if (n.length() == name.length() && n.toString().equalsIgnoreCase(name)) {
+      if (n.length() == name.length() && AsciiString.contentEqualsIgnoreCase(n, name)) {
         return true;
       }
     }

@@ -9,6 +9,7 @@ import io.datapunk.nexus.pipeline.GatewayError;
 import io.datapunk.nexus.pipeline.Pipeline;
 import io.datapunk.nexus.pipeline.RequestIds;
 import io.datapunk.nexus.resilience.RetryPolicy;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -302,7 +303,9 @@ final class ProxyCall extends TimeoutWheel.Timeout implements Handler<Long>, Wri
     }
     response.setStatusCode(status);
     String message = resp.statusMessage();
-    if (message != null) {
+    if (message != null && !message.equals(HttpResponseStatus.valueOf(status).reasonPhrase())) {
+      // Only a non-standard reason phrase is passed on: setting one makes Vert.x build a new status
+      // object for the response, the standard one is written anyway.
       response.setStatusMessage(message);
     }
     MultiMap out = response.headers();
