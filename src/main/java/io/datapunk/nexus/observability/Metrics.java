@@ -54,6 +54,7 @@ public final class Metrics implements AutoCloseable {
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
     new FileDescriptorMetrics().bindTo(registry);
+    NettyMemoryMetrics.bindTo(registry);
     cache = new CacheMetrics(registry);
     serviceAvailable = MultiGauge.builder("nexus.service.available")
         .description("1 when at least one instance of the service may take traffic (proposal: service_availability)")
