@@ -25,7 +25,8 @@
  * resets, timeouts), and unsent the requests of the window still unsent at the drain's deadline (a
  * server far too slow for the rate). A summary goes to stderr.
  *
- * Build: gcc -O2 -o openloop openloop.c      (Linux: epoll, timerfd)
+ * Build: gcc -O2 -o openloop openloop.c -lm  (Linux: epoll_pwait2 for sub-millisecond timing, or
+ *        epoll with a timerfd on kernels before 5.11)
  * Usage: openloop -R RATE [-c CONNECTIONS] [-d SECONDS] [-W WARMUP_S] [-T TIMEOUT_S]
  *                 [-H 'Name: value']... [-m METHOD] [-b BODY_BYTES] URL
  *        URL is http://HOST[:PORT][/PATH]
@@ -111,6 +112,7 @@ enum { P_HEAD, P_BODY_LEN, P_BODY_CLOSE, P_CHUNK_SIZE, P_CHUNK_DATA, P_CHUNK_CRL
 
 typedef struct conn {
   int fd, state, heap_pos;
+  uint32_t events;        /* what epoll watches for this socket */
   uint64_t wake;          /* heap key: when to send (or reconnect) next */
   uint64_t seq;           /* index of its next request in the whole schedule (i, i+N, i+2N, ...) */
   uint64_t next_intended; /* intended time of that request: start + seq / R */
@@ -130,7 +132,7 @@ static double rate;
 static double duration_s = 10, warmup_s = 0, timeout_s = 10;
 static uint64_t period_ns; /* per-connection interval between intended send times */
 static uint64_t t_start, t_measure, t_end;
-static int epfd, tfd;
+static int epfd, tfd = -1, have_pwait2 = 1;
 static struct sockaddr_storage addr;
 static socklen_t addrlen;
 static char *request;
@@ -212,20 +214,30 @@ static void conn_connect(conn *c, uint64_t now) {
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   c->fd = fd;
   c->state = C_CONNECTING;
-  struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c};
+  c->events = EPOLLIN | EPOLLOUT | EPOLLRDHUP; /* level-triggered: one read per event suffices */
+  struct epoll_event ev = {.events = c->events, .data.ptr = c};
   if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) { perror("openloop: epoll_ctl"); exit(1); }
   if (connect(fd, (struct sockaddr *)&addr, addrlen) < 0 && errno != EINPROGRESS) conn_fail(c, now, 0);
+}
+
+/* Watches EPOLLOUT only while connecting or while a request is partly written. */
+static void conn_watch(conn *c, uint32_t events) {
+  if (c->events == events) return;
+  c->events = events;
+  struct epoll_event ev = {.events = events, .data.ptr = c};
+  epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
 static void conn_write(conn *c, uint64_t now) {
   while (c->wpos < request_len) {
     ssize_t n = write(c->fd, request + c->wpos, request_len - c->wpos);
     if (n > 0) { c->wpos += (size_t)n; continue; }
-    if (n < 0 && errno == EAGAIN) return; /* EPOLLOUT (edge) continues */
+    if (n < 0 && errno == EAGAIN) { conn_watch(c, EPOLLIN | EPOLLOUT | EPOLLRDHUP); return; }
     if (n < 0 && errno == EINTR) continue;
     conn_fail(c, now, 0);
     return;
   }
+  conn_watch(c, EPOLLIN | EPOLLRDHUP);
 }
 
 static void conn_send(conn *c, uint64_t now) {
@@ -390,6 +402,7 @@ static void conn_readable(conn *c, uint64_t now) {
     ssize_t n = read(c->fd, rbuf, sizeof rbuf);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) return;
+    int more = n == (ssize_t)sizeof rbuf; /* level-triggered: read again only if the buffer filled */
     if (n <= 0) {
       /* EOF or error: completes a close-delimited body; otherwise a keep-alive close or a failure. */
       if (n == 0 && c->state == C_BUSY && c->pstate == P_BODY_CLOSE) {
@@ -403,7 +416,7 @@ static void conn_readable(conn *c, uint64_t now) {
       if (wants(c)) heap_push(c, c->next_intended);
       return;
     }
-    if (c->state != C_BUSY) continue; /* unexpected bytes on an idle connection: ignore */
+    if (c->state != C_BUSY) { if (more) continue; return; } /* unexpected bytes on an idle connection */
     int done = 0;
     ssize_t used = parse(c, rbuf, (size_t)n, &done);
     if (used < 0) { conn_fail(c, now, 0); return; }
@@ -411,6 +424,7 @@ static void conn_readable(conn *c, uint64_t now) {
       response_done(c, now);
       if (c->fd < 0) return; /* closed (Connection: close); its events are gone */
     }
+    if (!more) return;
   }
 }
 
@@ -421,6 +435,7 @@ static void conn_event(conn *c, uint32_t events, uint64_t now) {
       int err = 0; socklen_t el = sizeof err;
       getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el);
       if (err) { conn_fail(c, now, 0); return; }
+      conn_watch(c, EPOLLIN | EPOLLRDHUP);
       conn_ready(c, now);
       if (c->fd < 0) return;
     }
@@ -428,6 +443,10 @@ static void conn_event(conn *c, uint32_t events, uint64_t now) {
   if (c->state == C_BUSY && (events & EPOLLOUT) && c->wpos < request_len) conn_write(c, now);
   if (c->fd >= 0 && (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP))) conn_readable(c, now);
 }
+
+/* Waits for events until the next send time (at most 100 ms): epoll_pwait2's timeout has nanosecond
+ * resolution; without it (kernels before 5.11) a timerfd armed at the heap's top wakes epoll_wait. */
+static int wait_events(struct epoll_event *evs, int max, uint64_t now);
 
 static void arm_timer(void) {
   static uint64_t armed = UINT64_MAX;
@@ -445,6 +464,24 @@ static void usage(void) {
           "usage: openloop -R RATE [-c CONNECTIONS] [-d SECONDS] [-W WARMUP_S] [-T TIMEOUT_S]\n"
           "                [-H 'Name: value']... [-m METHOD] [-b BODY_BYTES] http://HOST[:PORT][/PATH]\n");
   exit(2);
+}
+
+static int wait_events(struct epoll_event *evs, int max, uint64_t now) {
+  uint64_t wait = 100000000ull;
+  if (heap_n) wait = heap[0]->wake > now ? heap[0]->wake - now : 0;
+  if (wait > 100000000ull) wait = 100000000ull;
+  if (have_pwait2) {
+    struct timespec ts = {.tv_sec = (time_t)(wait / 1000000000ull), .tv_nsec = (long)(wait % 1000000000ull)};
+    int n = epoll_pwait2(epfd, evs, max, &ts, NULL);
+    if (n >= 0 || errno != ENOSYS) return n < 0 ? 0 : n;
+    have_pwait2 = 0;
+    tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    struct epoll_event tev = {.events = EPOLLIN, .data.ptr = NULL};
+    epoll_ctl(epfd, EPOLL_CTL_ADD, tfd, &tev);
+  }
+  arm_timer();
+  int n = epoll_wait(epfd, evs, max, 100);
+  return n < 0 ? 0 : n;
 }
 
 int main(int argc, char **argv) {
@@ -503,9 +540,6 @@ int main(int argc, char **argv) {
   conns = calloc((size_t)nconns, sizeof *conns);
   heap = calloc((size_t)nconns, sizeof *heap);
   epfd = epoll_create1(EPOLL_CLOEXEC);
-  tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-  struct epoll_event tev = {.events = EPOLLIN, .data.ptr = NULL};
-  epoll_ctl(epfd, EPOLL_CTL_ADD, tfd, &tev);
 
   period_ns = (uint64_t)(1e9 * nconns / rate);
   if (period_ns == 0) period_ns = 1;
@@ -554,8 +588,7 @@ int main(int argc, char **argv) {
       if (c->fd < 0) conn_connect(c, now);
       else if (c->state == C_IDLE) conn_send(c, now);
     }
-    arm_timer();
-    int n = epoll_wait(epfd, evs, 256, 100);
+    int n = wait_events(evs, 256, now);
     now = now_ns();
     for (int i = 0; i < n; i++) {
       if (evs[i].data.ptr == NULL) { uint64_t x; while (read(tfd, &x, sizeof x) > 0) {} continue; }
