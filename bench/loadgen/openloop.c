@@ -23,7 +23,10 @@
  * where achieved_rps counts responses completed inside the window per second, completed the
  * latencies recorded, errors the requests of the window that got no response (connect errors,
  * resets, timeouts), and unsent the requests of the window still unsent at the drain's deadline (a
- * server far too slow for the rate). A summary goes to stderr.
+ * server far too slow for the rate). max_send_lag_ms is the generator's own lateness: the most a
+ * request was sent after its intended time although its connection was free (a saturated load
+ * core or a descheduled generator; lateness because the server had not answered the previous
+ * request yet is the server's, and is in the latencies). A summary goes to stderr.
  *
  * Build: gcc -O2 -o openloop openloop.c -lm  (Linux: epoll_pwait2 for sub-millisecond timing, or
  *        epoll with a timerfd on kernels before 5.11)
@@ -245,8 +248,6 @@ static void conn_send(conn *c, uint64_t now) {
   c->seq += (uint64_t)nconns;
   c->next_intended = t_start + (uint64_t)((double)c->seq * 1e9 / rate);
   c->sent_at = now;
-  if (now > c->cur_intended && now - c->cur_intended > max_send_lag && in_window(c->cur_intended))
-    max_send_lag = now - c->cur_intended;
   c->state = C_BUSY;
   c->wpos = 0;
   c->pstate = P_HEAD;
@@ -586,7 +587,12 @@ int main(int argc, char **argv) {
     while (heap_n && heap[0]->wake <= now) {
       conn *c = heap_pop();
       if (c->fd < 0) conn_connect(c, now);
-      else if (c->state == C_IDLE) conn_send(c, now);
+      else if (c->state == C_IDLE) {
+        /* The generator's own lateness: this connection was free and waiting for its time. */
+        if (now > c->next_intended && now - c->next_intended > max_send_lag && in_window(c->next_intended))
+          max_send_lag = now - c->next_intended;
+        conn_send(c, now);
+      }
     }
     int n = wait_events(evs, 256, now);
     now = now_ns();
