@@ -132,7 +132,10 @@ OL_CONNS="$OPENLOOP_CONNECTIONS"
         line="| ${LABEL[$t]} |"
         for c in $MATRIX_CONNECTIONS; do
           cell="$(awk -F'\t' -v t="$t" -v s="$size" -v c="$c" '$1 == "matrix" && $2 == t && $3 == s && $4 == c {
-            if ($8 == "-") print "n/a"; else printf "%\047.0f req/s, %.2f / %.2f", $8, $9, $11 }' "$ROWS")"
+            if ($8 == "-") { print "n/a"; exit }
+            printf "%\047.0f req/s, %.2f / %.2f", $8, $9, $11
+            if ($19 + $20 > 0) printf " (%d non-2xx, %d errors)", $19, $20
+            if ($23 != "") printf " [note]" }' "$ROWS")"
           line+=" ${cell:-n/a} |"
         done
         echo "$line"
@@ -141,6 +144,8 @@ OL_CONNS="$OPENLOOP_CONNECTIONS"
     echo
     echo "Largest RSS over the matrix: $(awk -F'\t' '$1 == "matrix" && $14 != "-" && $14 + 0 > m[$2] {m[$2] = $14 + 0}
       END {for (t in m) printf "%s %.1f MB; ", t, m[t] / 1024}' "$ROWS" | sed 's/; $//')."
+    notes="$(awk -F'\t' '$1 == "matrix" && $23 != "" {printf "%s %s x %s: %s; ", $2, $3, $4, $23}' "$ROWS" | sed 's/; $//')"
+    [ -n "$notes" ] && echo "Notes ([note] in a cell): $notes."
     echo "Errors or non-2xx answers in the matrix: $(awk -F'\t' '$1 == "matrix" && ($19 + $20) > 0 {printf "%s %s x %s: %d non-2xx, %d errors; ", $2, $3, $4, $19, $20}' "$ROWS" | sed 's/; $//')$(awk -F'\t' '$1 == "matrix" && ($19 + $20) > 0 {n++} END {if (!n) printf "none"}' "$ROWS")."
     echo
   fi
@@ -150,8 +155,8 @@ OL_CONNS="$OPENLOOP_CONNECTIONS"
     echo
     echo "Offered load = fraction x NGINX's acceptance throughput ($(fmt "%'.0f" "$OPENLOOP_PEAK_USED") req/s), $OL_CONNS keep-alive connections, $SIZE bodies, ${OPENLOOP_DURATION} s per point after ${POINT_WARMUP} s unmeasured. Latency runs from each request's intended send time to the last byte of its answer, so queueing is counted (no coordinated omission). max send lag: the most the generator itself sent a request late although its connection was free (well above a millisecond: the load core was saturated or the generator descheduled, and the latencies are overstated by up to that much)."
     echo
-    echo "| target | fraction | offered req/s | achieved req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | unsent | max send lag ms |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| target | fraction | offered req/s | achieved req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | non-2xx | errors | unsent | max send lag ms | note |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     awk -F'\t' -v order="$TARGETS" -v fr="$FRACTIONS" '
       BEGIN { nt = split(order, T, " "); nf = split(fr, F, " ") }
       $1 == "openloop" { k = $2 SUBSEP ($6 + 0); row[k] = $0 }
@@ -162,9 +167,9 @@ OL_CONNS="$OPENLOOP_CONNECTIONS"
         for (i = 1; i <= nt; i++) for (j = 1; j <= nf; j++) {
           k = T[i] SUBSEP (F[j] + 0); if (!(k in row)) continue
           split(row[k], v, "\t")
-          if (v[8] == "-") { printf "| %s | %s | %s | n/a | | | | | | | | | %s\n", lab[T[i]], v[6], v[7], v[23]; continue }
-          printf "| %s | %s | %\047.0f | %\047.0f | %.3f | %.3f | %.3f | %.3f | %.3f | %s | %s | %.2f |\n",
-            lab[T[i]], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[20], v[21], v[22]
+          if (v[8] == "-") { printf "| %s | %s | %s | n/a | | | | | | | | | | %s |\n", lab[T[i]], v[6], v[7], v[23]; continue }
+          printf "| %s | %s | %\047.0f | %\047.0f | %.3f | %.3f | %.3f | %.3f | %.3f | %s | %s | %s | %.2f | %s |\n",
+            lab[T[i]], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[19], v[20], v[21], v[22], v[23]
         }
       }' "$ROWS"
     echo

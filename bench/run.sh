@@ -658,6 +658,27 @@ for t in "${TARGET_LIST[@]}"; do
   [ "$got" = "200 $SIZE_BYTES" ] || log "warning: ${LABEL[$t]} answered '$got' (want '200 $SIZE_BYTES') at $(url_of "$t" "$SIZE")"
 done
 
+# Before each measurement the target must answer 200: after a burst (256 connections of 256 KiB
+# bodies, a run's end cutting answers off) a Nexus route's circuit breaker may be open, answering 503
+# for its wait_in_open (30 s). Measuring then would time the 503s: wait for a 200 (up to 45 s) and
+# note it on the row, so the report shows it.
+POINT_NOTE=""
+ensure_ok() {  # target size
+  local t="$1" url code waited=0 hdr=()
+  POINT_NOTE=""
+  [ -n "${AUTH_HEADER[$t]}" ] && hdr=(-H "${AUTH_HEADER[$t]}")
+  url="$(url_of "$t" "$2")"
+  code="$(http_code ${hdr[@]+"${hdr[@]}"} "$url")"
+  [ "$code" = 200 ] && return 0
+  log "warning: ${LABEL[$t]} answers $code before this point; waiting for a 200 (an open circuit breaker pauses calls for 30 s)"
+  while [ "$waited" -lt 45 ]; do
+    sleep 1; waited=$((waited + 1))
+    [ "$(http_code ${hdr[@]+"${hdr[@]}"} "$url")" = 200 ] && break
+  done
+  POINT_NOTE="answered $code before this point, 200 again after ${waited} s"
+  log "         ${LABEL[$t]}: $POINT_NOTE"
+}
+
 # One row per measurement (tab-separated, "-" when not applicable); bench/report.sh reads them:
 # phase target size connections round fraction offered_rps rps p50 p90 p99 p999 max rss_kb cpu_pct
 # cpu_s_per_10k other_pct requests non2xx errors unsent send_lag_ms note
@@ -685,7 +706,7 @@ measure_wrk() {  # phase target size connections seconds round rawfile
     o = (db - dp) / dt * 100; if (o < 0) o = 0
     printf "%.1f %.1f %s\n", dp / dt * 100, o, (r > 0 ? sprintf("%.4f", dp / hz / r * 10000) : "-") }')"
   [ "$t" = direct ] && other=-
-  add_row "$ph" "$t" "$size" "$c" "$round" - - "$rps" "$p50" "$p90" "$p99" - "$max" "$(cat "$rss")" "$cpu" "$cpu10k" "$other" "$req" "$non2xx" "$sock" - - ""
+  add_row "$ph" "$t" "$size" "$c" "$round" - - "$rps" "$p50" "$p90" "$p99" - "$max" "$(cat "$rss")" "$cpu" "$cpu10k" "$other" "$req" "$non2xx" "$sock" - - "$POINT_NOTE"
   # The access log of the full pipeline grows by ~10 MB/s: start each run with an empty file.
   [ "$t" = nexus-full ] && [ -f "$TMP/nexus-full-access.log" ] && { wc -l <"$TMP/nexus-full-access.log" >"$TMP/access-lines"; : >"$TMP/nexus-full-access.log"; }
   log "         ${LABEL[$t]} $size x $c: $rps req/s, p50 $p50 ms, p99 $p99 ms, non-2xx $non2xx, errors $sock, CPU ${cpu}%$( [ "$t" != direct ] && echo ", other load on core ${CORE[$t]} ${other}%")"
@@ -709,7 +730,7 @@ measure_openloop() {  # target fraction rate rawfile
   kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$line"; }
   add_row openloop "$t" "$SIZE" "$OPENLOOP_CONNECTIONS" - "$f" "$rate" "$(kv achieved_rps)" "$(kv p50_ms)" "$(kv p90_ms)" \
     "$(kv p99_ms)" "$(kv p999_ms)" "$(kv max_ms)" "$(cat "$rss")" - - - "$(kv completed)" "$(kv non2xx)" "$(kv errors)" \
-    "$(kv unsent)" "$(kv max_send_lag_ms)" ""
+    "$(kv unsent)" "$(kv max_send_lag_ms)" "$POINT_NOTE"
   log "         ${LABEL[$t]} at $rate req/s ($f x peak): achieved $(kv achieved_rps), p50 $(kv p50_ms) ms, p99 $(kv p99_ms) ms, p99.9 $(kv p999_ms) ms, errors $(kv errors), send lag $(kv max_send_lag_ms) ms"
 }
 
@@ -726,6 +747,7 @@ for round in $(seq 1 "$ROUNDS"); do
         [ "$t" = nexus-full ] && [ -f "$TMP/nexus-full-access.log" ] && : >"$TMP/nexus-full-access.log"
       fi
     fi
+    ensure_ok "$t" "$SIZE"
     log "measure  ${LABEL[$t]}: ${DURATION}s (round $round/$ROUNDS)"
     measure_wrk acceptance "$t" "$SIZE" "$CONNECTIONS" "$DURATION" "$round" "$RAW_DIR/acceptance-$t-r$round.txt"
   done
@@ -740,6 +762,7 @@ if [ "$MATRIX" = 1 ]; then
     for c in "${MCONN_LIST[@]}"; do
       for t in "${TARGET_LIST[@]}"; do
         available "$t" || continue
+        ensure_ok "$t" "$size"
         [ "$POINT_WARMUP" -gt 0 ] && run_wrk "$t" "$(url_of "$t" "$size")" "$c" "$POINT_WARMUP" "$TMP/point-warmup.txt"
         measure_wrk matrix "$t" "$size" "$c" "$MATRIX_DURATION" - "$RAW_DIR/matrix-$t-$size-c$c.txt"
       done
@@ -761,6 +784,7 @@ if [ "$OPENLOOP" = 1 ]; then
       rate="$(awk -v p="$OPENLOOP_PEAK_USED" -v f="$f" 'BEGIN {printf "%.0f", p * f}')"
       for t in "${OL_LIST[@]}"; do
         available "$t" || continue
+        ensure_ok "$t" "$SIZE"
         measure_openloop "$t" "$f" "$rate" "$RAW_DIR/openloop-$t-f$f.txt"
       done
     done
