@@ -120,7 +120,7 @@ OL_CONNS="$OPENLOOP_CONNECTIONS"
   if [ "$MATRIX" = 1 ]; then
     echo "## Closed loop: throughput and latency against connections (wrk)"
     echo
-    echo "${MATRIX_DURATION} s per point after ${POINT_WARMUP} s unmeasured, targets in turn at each point. Cells: req/s, p50 / p99 ms."
+    echo "${MATRIX_DURATION} s per point after ${POINT_WARMUP} s unmeasured, targets in turn at each point. Cells: req/s, p50 / p99 ms; a point with more than 1 % non-2xx answers or errors shows their counts and is left out of the plot."
     for size in $SIZES; do
       echo
       echo "### $size bodies"
@@ -253,16 +253,18 @@ if [ "$PLOTS" = 1 ]; then
     read -r -a SL <<<"$SIZES"
     ns=${#SL[@]}; cols=$(( ns > 1 ? 2 : 1 )); rows=$(( (ns + 1) / 2 ))
     xt=""; for c in $MATRIX_CONNECTIONS; do xt+="${xt:+, }\"$c\" $c"; done
+    xr="$(printf '%s\n' $MATRIX_CONNECTIONS | sort -n | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%g:%g", lo / 1.5, hi * 1.5}')"
     {
       echo "set terminal pngcairo size $(( cols == 1 ? 900 : 1280 )),$((440 * rows + 40)) font 'sans,10'"
       echo "set output '$OUT/throughput.png'"
       echo "set multiplot layout $rows,$cols title \"Closed loop (wrk): requests/s against connections, one core per proxy\\n$STAMP, git $GIT_REV$( [ "$QUICK" = 1 ] && echo ', QUICK RUN: not steady state')\""
-      echo "set logscale x 2; set xtics ($xt); set xlabel 'connections'; set ylabel 'requests/s'; set yrange [0:*]"
+      echo "set logscale x 2; set xrange [$xr]; set xtics ($xt); set xlabel 'connections'; set ylabel 'requests/s'; set yrange [0:*]"
       echo "set grid; set key outside bottom center horizontal; set format y \"%.0s%c\""
       for size in "${SL[@]}"; do
         plot=""
         for t in "${TLIST[@]}"; do
-          awk -F'\t' -v t="$t" -v s="$size" '$1 == "matrix" && $2 == t && $3 == s && $8 != "-" {print $4, $8, $11}' "$ROWS" | sort -n >"$PD/m-$t-$size.dat"
+          # A point whose answers were not all 200s (an open breaker's 503s) is no throughput figure.
+          awk -F'\t' -v t="$t" -v s="$size" '$1 == "matrix" && $2 == t && $3 == s && $8 != "-" && ($19 + $20) <= 0.01 * $18 {print $4, $8, $11}' "$ROWS" | sort -n >"$PD/m-$t-$size.dat"
           [ -s "$PD/m-$t-$size.dat" ] || continue
           plot+="${plot:+, }'$PD/m-$t-$size.dat' using 1:2 with linespoints lw 2 pt 7 lc rgb '${COLOR[$t]}' title '${LABEL[$t]}'"
         done
@@ -276,17 +278,17 @@ if [ "$PLOTS" = 1 ]; then
   if [ "$OPENLOOP" = 1 ]; then
     plot=""
     for t in "${TLIST[@]}"; do
-      awk -F'\t' -v t="$t" '$1 == "openloop" && $2 == t && $11 != "-" {print $7, $11, $9, $8}' "$ROWS" | sort -g >"$PD/o-$t.dat"
+      awk -F'\t' -v t="$t" '$1 == "openloop" && $2 == t && $11 != "-" && ($19 + $20) <= 0.01 * $18 {print $7, $11, $9, $8}' "$ROWS" | sort -g >"$PD/o-$t.dat"
       [ -s "$PD/o-$t.dat" ] || continue
       plot+="${plot:+, }'$PD/o-$t.dat' using 1:2 with linespoints lw 2 pt 7 lc rgb '${COLOR[$t]}' title '${LABEL[$t]} p99'"
       plot+=", '$PD/o-$t.dat' using 1:3 with linespoints lw 1 dt 2 pt 6 lc rgb '${COLOR[$t]}' title '${LABEL[$t]} p50'"
     done
     {
-      echo "set terminal pngcairo size 900,560 font 'sans,10'"
+      echo "set terminal pngcairo size 1100,560 font 'sans,10'"
       echo "set output '$OUT/openloop-p99.png'"
       echo "set title \"Open loop (openloop, $OL_CONNS connections, $SIZE bodies): p99 and p50 latency against offered load\\n$STAMP, git $GIT_REV$( [ "$QUICK" = 1 ] && echo ', QUICK RUN: not steady state')\""
       echo "set xlabel 'offered requests/s (fractions of NGINX peak $(fmt '%.0f' "$OPENLOOP_PEAK_USED") req/s)'; set ylabel 'latency ms (log)'"
-      echo "set logscale y; set grid; set key top left; set format x \"%.0f\""
+      echo "set logscale y; set grid; set key outside right top; set format x \"%.0f\"; set offsets graph 0.05, graph 0.05, 0, 0"
       [ -n "$plot" ] && echo "plot $plot" || echo "plot 1/0 notitle"
     } >"$PD/openloop.gp"
     gnuplot "$PD/openloop.gp" 2>"$PD/openloop.err" || { echo "report.sh: gnuplot failed for openloop-p99.png:" >&2; cat "$PD/openloop.err" >&2; }
