@@ -78,7 +78,13 @@ public final class ErrorResponse {
     }
     Buffer body = Buffer.buffer(body(error, message, requestId));
     response.setStatusCode(error.status());
+    // The head is rebuilt, but a Connection: close already decided (the connection's last request,
+    // a drain) must stay: the client would otherwise send its next request into a closing connection.
+    boolean closing = !http2 && "close".equalsIgnoreCase(response.headers().get(HttpHeaders.CONNECTION));
     response.headers().clear();
+    if (closing) {
+      response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+    }
     response.headers()
         .set(HttpHeaders.CONTENT_TYPE, JSON)
         .set(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length()))
