@@ -19,7 +19,12 @@ import org.openjdk.jmh.annotations.State;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class PathCanonicalizerBenchmark {
-  @Param({"clean", "percent", "dots", "slashes", "mixed"})
+  /**
+   * clean: nothing to do; percent: escapes to decode or normalize; dots: {@code .} and {@code ..}
+   * segments; slashes: repeated slashes; mixed: all of these; long: a 2 KB path of 500 segments with
+   * one dot segment at its end (a long but legal request line).
+   */
+  @Param({"clean", "percent", "dots", "slashes", "mixed", "long"})
   public String kind;
 
   private String raw;
@@ -33,6 +38,7 @@ public class PathCanonicalizerBenchmark {
       case "dots" -> "/storage/datasets/./sales-2024/tmp/../items/42";
       case "slashes" -> "//storage//datasets///sales-2024/items//42";
       case "mixed" -> "/storage//datasets/%2E/sales%2D2024/x/%2e%2e/items/./42/";
+      case "long" -> "/storage" + "/seg".repeat(500) + "/./x";
       default -> throw new IllegalArgumentException(kind);
     };
     if (PathCanonicalizer.canonicalize(raw) == null) {

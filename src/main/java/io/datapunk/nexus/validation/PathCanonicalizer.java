@@ -51,33 +51,55 @@ public final class PathCanonicalizer {
     if (raw == null || raw.isEmpty() || raw.charAt(0) != '/') {
       return null;
     }
-    if (isAlreadyCanonical(raw)) {
+    int work = scan(raw);
+    if (work == CANONICAL) {
       return raw;
     }
-    String decoded = decode(raw);
-    if (decoded == null) {
+    if (work == INVALID) {
       return null;
+    }
+    // Each pass copies the path: skip the ones it does not need.
+    String decoded = raw;
+    if (work == DECODE) {
+      decoded = decode(raw);
+      if (decoded == null) {
+        return null;
+      }
+      if (scan(decoded) == CANONICAL) {
+        return decoded;
+      }
     }
     return removeDotSegments(decoded);
   }
 
+  private static final int INVALID = -1;
+  private static final int CANONICAL = 0;
+  private static final int SEGMENTS = 1;
+  private static final int DECODE = 2;
+
   /**
-   * Only unreserved characters, {@code /} and sub-delimiters, no {@code %}, no {@code //}, and no
-   * segment starting with a dot: nothing to decode or remove.
+   * What a path needs: nothing ({@code CANONICAL}: only unreserved characters, {@code /} and
+   * sub-delimiters, no {@code %}, no {@code //}, no segment starting with a dot), only the slash and
+   * dot-segment pass ({@code SEGMENTS}), percent-decoding first ({@code DECODE}; {@link #decode} checks
+   * every character itself), or rejection for a character that is not allowed ({@code INVALID}).
    */
-  private static boolean isAlreadyCanonical(String p) {
+  private static int scan(String p) {
+    int work = CANONICAL;
     char prev = 0;
     for (int i = 0; i < p.length(); i++) {
       char c = p.charAt(i);
-      if (c >= 128 || CLASS[c] == 0 || c == '%') {
-        return false;
+      if (c >= 128 || CLASS[c] == 0) {
+        return INVALID;
+      }
+      if (c == '%') {
+        return DECODE;
       }
       if (prev == '/' && (c == '/' || c == '.')) {
-        return false;
+        work = SEGMENTS;
       }
       prev = c;
     }
-    return true;
+    return work;
   }
 
   /** Percent-decodes unreserved characters and checks every character and escape; null on rejection. */
@@ -158,13 +180,17 @@ public final class PathCanonicalizer {
       if (i == end) {
         break;
       }
-      int semi = p.indexOf(';', i);
-      int nameEnd = semi >= 0 && semi < end ? semi : end;
-      int nameLen = nameEnd - i;
-      boolean dot = nameLen == 1 && p.charAt(i) == '.';
-      boolean dotDot = nameLen == 2 && p.charAt(i) == '.' && p.charAt(i + 1) == '.';
-      if ((dot || dotDot) && nameEnd != end) {
-        return null;
+      // Only a segment starting with a dot can be one; look no further than its first characters
+      // (searching the rest of the path for ';' made long paths cost quadratic time).
+      boolean dot = false;
+      boolean dotDot = false;
+      if (p.charAt(i) == '.') {
+        int nameEnd = i + 1 < end && p.charAt(i + 1) == '.' ? i + 2 : i + 1;
+        if (nameEnd < end && p.charAt(nameEnd) == ';') {
+          return null;
+        }
+        dot = nameEnd == end && nameEnd == i + 1;
+        dotDot = nameEnd == end && nameEnd == i + 2;
       }
       if (dot) {
         trailingSlash = true;

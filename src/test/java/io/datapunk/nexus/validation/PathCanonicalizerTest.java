@@ -30,6 +30,10 @@ class PathCanonicalizerTest {
       "/a%25b|/a%25b",
       "/a/b@c:d!$&'()*+,=|/a/b@c:d!$&'()*+,=",
       "/storage/../ai/x|/ai/x",
+      "/a/./b;v=1|/a/b;v=1",
+      "/a/..x/.../.b/b|/a/..x/.../.b/b",
+      "/a/%41/./b;c|/a/A/b;c",
+      "/a/%41;v=1|/a/A;v=1",
   })
   void canonicalizes(String raw, String canonical) {
     assertThat(PathCanonicalizer.canonicalize(raw)).isEqualTo(canonical);
@@ -46,6 +50,13 @@ class PathCanonicalizerTest {
   })
   void rejects(String raw) {
     assertThat(PathCanonicalizer.canonicalize(raw)).isNull();
+  }
+
+  @org.junit.jupiter.api.Test
+  void longPathsWithDotSegments() {
+    String segments = "/seg;v=1".repeat(500);
+    assertThat(PathCanonicalizer.canonicalize("/storage" + segments + "/./x/../y")).isEqualTo("/storage" + segments + "/y");
+    assertThat(PathCanonicalizer.canonicalize("/storage" + segments + "/..;/y")).isNull();
   }
 
   @ParameterizedTest
