@@ -65,7 +65,7 @@ public final class PathCanonicalizer {
       if (decoded == null) {
         return null;
       }
-      if (scan(decoded) == CANONICAL) {
+      if (!hasEmptyOrDotSegment(decoded)) {
         return decoded;
       }
     }
@@ -100,6 +100,17 @@ public final class PathCanonicalizer {
       prev = c;
     }
     return work;
+  }
+
+  /** Whether the path has {@code //} or a segment starting with a dot. */
+  private static boolean hasEmptyOrDotSegment(String p) {
+    for (int i = p.indexOf('/'); i >= 0 && i + 1 < p.length(); i = p.indexOf('/', i + 1)) {
+      char next = p.charAt(i + 1);
+      if (next == '/' || next == '.') {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Percent-decodes unreserved characters and checks every character and escape; null on rejection. */
