@@ -22,6 +22,10 @@ final class CacheKeys {
   static final String PREFIX = "nx:c:";
   static final String CHANNEL = "nx:c:events";
 
+  private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+  /** One digest per thread (event loops): getting a new one per request costs a provider lookup. */
+  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(CacheKeys::sha256);
+
   private CacheKeys() {}
 
   /** The part of every key of one path before the namespace: {@code nx:c:{ROUTE:PATH}}. */
@@ -71,12 +75,21 @@ final class CacheKeys {
 
   /** The key of one variant of a response that varies on {@code varyNames}. */
   static String variant(String base, String[] varyNames, HttpServerRequest request) {
-    StringBuilder b = new StringBuilder(base.length() + 32).append(base).append("#v:");
-    for (int i = 0; i < varyNames.length; i++) {
+    if (varyNames.length == 1) {
+      return base + "#v:" + varyValue(request, varyNames[0]);
+    }
+    // Sized exactly: values such as a browser's Accept overflowed a guessed capacity, copying the key.
+    String[] values = varyValues(varyNames, request);
+    int size = base.length() + 3 + Math.max(0, values.length - 1);
+    for (String v : values) {
+      size += v.length();
+    }
+    StringBuilder b = new StringBuilder(size).append(base).append("#v:");
+    for (int i = 0; i < values.length; i++) {
       if (i > 0) {
         b.append('\n');
       }
-      b.append(varyValue(request, varyNames[i]));
+      b.append(values[i]);
     }
     return b.toString();
   }
@@ -120,9 +133,13 @@ final class CacheKeys {
         continue;
       }
       if (digest == null) {
-        digest = sha256();
+        digest = SHA256.get();
+        digest.reset();
       }
-      digest.update(h.getBytes(StandardCharsets.US_ASCII));
+      for (int i = 0; i < h.length(); i++) {
+        char c = h.charAt(i);
+        digest.update(c < 0x80 ? (byte) c : (byte) '?'); // the bytes of h.getBytes(US_ASCII), without the copy
+      }
       for (String v : values) {
         digest.update((byte) 0);
         digest.update(v.getBytes(StandardCharsets.UTF_8));
@@ -133,18 +150,98 @@ final class CacheKeys {
       return null;
     }
     byte[] d = digest.digest();
-    StringBuilder b = new StringBuilder(32);
+    byte[] hex = new byte[32];
     for (int i = 0; i < 16; i++) {
-      b.append(Character.forDigit((d[i] >> 4) & 0xf, 16)).append(Character.forDigit(d[i] & 0xf, 16));
+      hex[2 * i] = HEX[(d[i] >> 4) & 0xf];
+      hex[2 * i + 1] = HEX[d[i] & 0xf];
     }
-    return b.toString();
+    return new String(hex, StandardCharsets.ISO_8859_1);
   }
 
+  /** Most query parameters sorted by their offsets in the query; longer queries are split and sorted as strings. */
+  private static final int MAX_SORTED_IN_PLACE = 32;
+
+  /**
+   * Appends the query's parameters sorted, empty ones dropped. An already sorted query is appended as it
+   * is; others are sorted by offsets, without a substring per parameter.
+   */
   static void appendSortedQuery(StringBuilder b, String query) {
+    int n = query.length();
     if (query.indexOf('&') < 0) {
       b.append(query);
       return;
     }
+    int count = 0;
+    boolean sorted = true;
+    int prevStart = 0;
+    int prevEnd = -1;
+    for (int start = 0; start <= n; ) {
+      int end = query.indexOf('&', start);
+      if (end < 0) {
+        end = n;
+      }
+      if (end == start) {
+        sorted = false; // an empty parameter is dropped
+      } else {
+        if (prevEnd >= 0 && compare(query, prevStart, prevEnd, start, end) > 0) {
+          sorted = false;
+        }
+        prevStart = start;
+        prevEnd = end;
+        count++;
+      }
+      start = end + 1;
+    }
+    if (sorted) {
+      b.append(query);
+      return;
+    }
+    if (count > MAX_SORTED_IN_PLACE) {
+      appendSortedBySplitting(b, query);
+      return;
+    }
+    // Insertion sort of (start, end) pairs: few parameters, no strings made.
+    long[] parts = new long[count];
+    int k = 0;
+    for (int start = 0; start <= n; ) {
+      int end = query.indexOf('&', start);
+      if (end < 0) {
+        end = n;
+      }
+      if (end > start) {
+        int j = k++;
+        while (j > 0 && compare(query, (int) (parts[j - 1] >>> 32), (int) parts[j - 1], start, end) > 0) {
+          parts[j] = parts[j - 1];
+          j--;
+        }
+        parts[j] = (long) start << 32 | end;
+      }
+      start = end + 1;
+    }
+    for (int i = 0; i < count; i++) {
+      if (i > 0) {
+        b.append('&');
+      }
+      b.append(query, (int) (parts[i] >>> 32), (int) parts[i]);
+    }
+  }
+
+  /** {@code query.substring(s1, e1).compareTo(query.substring(s2, e2))}, without the substrings. */
+  private static int compare(String query, int s1, int e1, int s2, int e2) {
+    int len1 = e1 - s1;
+    int len2 = e2 - s2;
+    int lim = Math.min(len1, len2);
+    for (int i = 0; i < lim; i++) {
+      char c1 = query.charAt(s1 + i);
+      char c2 = query.charAt(s2 + i);
+      if (c1 != c2) {
+        return c1 - c2;
+      }
+    }
+    return len1 - len2;
+  }
+
+  private static void appendSortedBySplitting(StringBuilder b, String query) {
     String[] parts = query.split("&");
     Arrays.sort(parts);
     boolean first = true;

@@ -38,9 +38,26 @@ class CacheUnitsTest {
     StringBuilder b = new StringBuilder();
     CacheKeys.appendSortedQuery(b, "b=2&a=1&&c=3");
     assertThat(b).hasToString("a=1&b=2&c=3");
+    assertThat(sortedQuery("a=1&b=2&c=3")).isEqualTo("a=1&b=2&c=3");
+    assertThat(sortedQuery("&&b&a&")).isEqualTo("a&b");
+    assertThat(sortedQuery("a=1&a&a=0&ab=1&A=2&a=1")).isEqualTo("A=2&a&a=0&a=1&a=1&ab=1");
+    // beyond the in-place limit (32 parameters) the query is split and sorted as strings: same order
+    StringBuilder many = new StringBuilder();
+    for (int i = 40; i > 0; i--) {
+      many.append("p").append(i).append("=").append(i % 3).append(i % 7 == 0 ? "&&" : "&");
+    }
+    String[] expected = many.toString().split("&+");
+    java.util.Arrays.sort(expected);
+    assertThat(sortedQuery(many.toString())).isEqualTo(String.join("&", expected));
     assertThat(CacheKeys.index("lake", "/storage/x")).isEqualTo("nx:c:{lake:/storage/x}:idx");
     assertThat(CacheKeys.invalidated("lake", "/storage/x")).isEqualTo("nx:c:{lake:/storage/x}:inv");
     assertThat(CacheKeys.globEscape("/a*b?[c]")).isEqualTo("/a\\*b\\?\\[c\\]");
+  }
+
+  private static String sortedQuery(String query) {
+    StringBuilder b = new StringBuilder();
+    CacheKeys.appendSortedQuery(b, query);
+    return b.toString();
   }
 
   @Test
