@@ -61,6 +61,40 @@ class RouteTableTest {
   }
 
   @Test
+  void groupsByFirstSegmentAgreeWithCheckingEveryRoute() {
+    String[] prefixes = {"/", "/a", "/a/b", "/a/b/c", "/ab", "/abc/d", "/b", "/b/c/d", "/storage", "/storage/v2",
+        "/storage/v22", "/stor", "/s", "/x/y", "/ai", "/a.b", "/%41"};
+    StringBuilder yaml = new StringBuilder("service_routes:\n");
+    for (int i = 0; i < prefixes.length; i++) {
+      yaml.append("  r").append(i).append(": {prefix: \"").append(prefixes[i]).append("\", service_url: \"http://h:1\"}\n");
+    }
+    RouteTable withRoot = table(yaml.toString());
+    RouteTable withoutRoot = table(yaml.toString().replace("  r0: {prefix: \"/\", service_url: \"http://h:1\"}\n", ""));
+    String[] segments = {"a", "ab", "abc", "b", "", "storage", "stor", "s", "x", "y", "ai", "a.b", "%41", "v2", "v22", "c", "d"};
+    java.util.Random random = new java.util.Random(11);
+    for (int n = 0; n < 20_000; n++) {
+      StringBuilder path = new StringBuilder();
+      int depth = random.nextInt(4);
+      for (int d = 0; d <= depth; d++) {
+        path.append('/').append(segments[random.nextInt(segments.length)]);
+      }
+      String p = path.toString();
+      for (RouteTable t : List.of(withRoot, withoutRoot)) {
+        Route expected = null;
+        for (Route r : t.routes()) {
+          if (r.matches(p) && (expected == null || r.prefix().length() > expected.prefix().length())) {
+            expected = r;
+          }
+        }
+        assertThat(t.match(p)).as(p).isSameAs(expected);
+      }
+    }
+    assertThat(withoutRoot.match("/storage/v2/x").prefix()).isEqualTo("/storage/v2");
+    assertThat(withoutRoot.match("/storagex")).isNull();
+    assertThat(withRoot.match("/storagex").prefix()).isEqualTo("/");
+  }
+
+  @Test
   void regexRewriteAppliesAfterThePrefix() {
     assertThat(table.match("/rx/items/42").upstreamPath("/rx/items/42")).isEqualTo("/item?id=42");
     assertThat(table.match("/rx/other").upstreamPath("/rx/other")).isEqualTo("/other");
