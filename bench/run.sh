@@ -31,7 +31,7 @@
 #   --duration N        DURATION=        seconds per acceptance run (15; quick 3)
 #   --rounds N          ROUNDS=          acceptance runs per target, alternating, medians (1)
 #   --warmup N          WARMUP=          warm-up seconds of direct and nginx (5; quick 2)
-#   --nexus-warmup N    NEXUS_WARMUP=    warm-up seconds of each Nexus target (15, or --warmup when
+#   --nexus-warmup N    NEXUS_WARMUP=    warm-up seconds of each Nexus target (30, or --warmup when
 #                                        given; quick 5)
 #   --sizes LIST        SIZES=           matrix sizes (0,1k,16k,256k; quick 1k,256k)
 #   --matrix-connections LIST  MATRIX_CONNECTIONS=   matrix connections (16,64,256; quick 16,256)
@@ -117,7 +117,7 @@ if [ "$QUICK" = 1 ]; then
   SIZES="${o_sizes:-1k,256k}"; MATRIX_CONNECTIONS="${o_mconns:-16,256}"; MATRIX_DURATION="${o_mduration:-2}"
   POINT_WARMUP="${o_pwarmup:-1}"; FRACTIONS="${o_fractions:-0.5,0.9}"; OPENLOOP_DURATION="${o_oduration:-3}"
 else
-  DURATION="${o_duration:-15}"; WARMUP="${o_warmup:-5}"; NEXUS_WARMUP="${o_nexus_warmup:-${o_warmup:-15}}"
+  DURATION="${o_duration:-15}"; WARMUP="${o_warmup:-5}"; NEXUS_WARMUP="${o_nexus_warmup:-${o_warmup:-30}}"
   SIZES="${o_sizes:-0,1k,16k,256k}"; MATRIX_CONNECTIONS="${o_mconns:-16,64,256}"; MATRIX_DURATION="${o_mduration:-10}"
   POINT_WARMUP="${o_pwarmup:-2}"; FRACTIONS="${o_fractions:-0.25,0.5,0.75,0.9,1.0}"; OPENLOOP_DURATION="${o_oduration:-10}"
 fi
