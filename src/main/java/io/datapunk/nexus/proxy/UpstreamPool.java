@@ -23,6 +23,8 @@ import java.util.List;
 public final class UpstreamPool {
   /** Maximum size of a response header block accepted from a service. */
   static final int MAX_UPSTREAM_HEADER_SIZE = 64 * 1024;
+  /** Largest body chunk handed on at once (both directions; see {@code GatewayVerticle}). */
+  public static final int MAX_CHUNK_SIZE = 64 * 1024;
 
   private final HttpClientAgent client;
   private final String host;
@@ -89,6 +91,10 @@ public final class UpstreamPool {
         .setTcpNoDelay(true)
         .setDecompressionSupported(false)
         .setMaxHeaderSize(MAX_UPSTREAM_HEADER_SIZE)
+        // Body chunks as large as a socket read (Vert.x's default cuts them at 8 KiB): a 256 KiB
+        // response is then a few writes to the client, not 32. Chunks are slices of the read buffer,
+        // so this costs no memory.
+        .setMaxChunkSize(MAX_CHUNK_SIZE)
         .setPipelining(false);
     if (https) {
       options.setVerifyHost(true);

@@ -60,6 +60,8 @@ final class GatewayVerticle extends VerticleBase {
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         .setMaxInitialLineLength(config.maxInitialLineLength())
         .setMaxHeaderSize(config.maxHeaderSize())
+        // Request body chunks as large as a socket read, not Vert.x's 8 KiB (fewer writes upstream).
+        .setMaxChunkSize(io.datapunk.nexus.proxy.UpstreamPool.MAX_CHUNK_SIZE)
         .setHandle100ContinueAutomatically(false)
         // Compression is the pipeline's (compress.ResponseCompression): Vert.x's own ignores q=0,
         // content types, ranges and Vary.
