@@ -530,6 +530,9 @@ server:
   host: 127.0.0.1
   port: ${PORT[$t]}
   event_loops: 1
+  # The same keep-alive as the NGINX proxy here (keepalive_requests 100000000): no per-connection
+  # request cap, so neither proxy pays for reconnects the other does not.
+  max_requests_per_connection: 0
 admin:
   host: 127.0.0.1
   port: ${ADMIN[$t]}
