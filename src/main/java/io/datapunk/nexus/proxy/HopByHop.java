@@ -44,21 +44,22 @@ final class HopByHop {
       // Names and values go across as decoded (no String copies); the target validates them.
       while (stored.hasNext()) {
         Map.Entry<CharSequence, CharSequence> e = stored.next();
-        CharSequence name = e.getKey();
-        if (isHopByHop(name) || contains(skip, name) || (named != null && contains(named, name))) {
-          continue;
+        if (passes(e.getKey(), skip, named)) {
+          to.add(e.getKey(), e.getValue());
         }
-        to.add(name, e.getValue());
       }
       return;
     }
     for (Map.Entry<String, String> e : from) {
-      String name = e.getKey();
-      if (isHopByHop(name) || contains(skip, name) || (named != null && contains(named, name))) {
-        continue;
+      if (passes(e.getKey(), skip, named)) {
+        to.add(e.getKey(), e.getValue());
       }
-      to.add(name, e.getValue());
     }
+  }
+
+  /** Whether a header goes to the next hop: not hop-by-hop, not skipped, not named in Connection. */
+  private static boolean passes(CharSequence name, CharSequence[] skip, String[] named) {
+    return !isHopByHop(name) && !contains(skip, name) && (named == null || !contains(named, name));
   }
 
   private static String[] connectionTokens(String value) {
