@@ -11,7 +11,8 @@ import java.time.Duration;
  * @param maxSize cap of open connections per service (default 100)
  * @param maxWaitQueue requests allowed to wait for a connection when all are busy; beyond it 503 at once (default 1000)
  * @param idleTimeout an idle pooled connection is closed after this (default 4s: under the 5s keep-alive of
- *     Node.js and Apache and the 60-75s of NGINX, so the gateway always closes first)
+ *     Node.js and Apache and the 60-75s of NGINX, so the gateway always closes first); 1s to 1h, applied
+ *     in whole seconds rounded down, so the gateway never closes later than configured
  * @param connectTimeout TCP connect timeout (default 2s)
  */
 public record PoolConfig(boolean enabled, int minSize, int maxSize, int maxWaitQueue, Duration idleTimeout,
@@ -20,6 +21,9 @@ public record PoolConfig(boolean enabled, int minSize, int maxSize, int maxWaitQ
   public static final int DEFAULT_MAX_SIZE = 100;
   public static final int DEFAULT_MAX_WAIT_QUEUE = 1000;
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(4);
+  /** The pool's clock counts whole seconds, so shorter settings cannot be honoured. */
+  public static final Duration MIN_IDLE_TIMEOUT = Duration.ofSeconds(1);
+  public static final Duration MAX_IDLE_TIMEOUT = Duration.ofHours(1);
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
 
   public static PoolConfig defaults() {
@@ -36,7 +40,7 @@ public record PoolConfig(boolean enabled, int minSize, int maxSize, int maxWaitQ
     }
     PoolConfig c = new PoolConfig(enabled, min, max,
         s.integer("max_wait_queue", DEFAULT_MAX_WAIT_QUEUE, 0, 1_000_000),
-        s.duration("idle_timeout", DEFAULT_IDLE_TIMEOUT, false),
+        s.duration("idle_timeout", DEFAULT_IDLE_TIMEOUT, MIN_IDLE_TIMEOUT, MAX_IDLE_TIMEOUT),
         s.duration("connect_timeout", DEFAULT_CONNECT_TIMEOUT, false));
     s.finish();
     return c;

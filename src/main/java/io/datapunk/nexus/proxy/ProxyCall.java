@@ -18,7 +18,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -53,7 +52,7 @@ import java.util.concurrent.TimeoutException;
  * any method; a reset before the answer or a {@code retry.statuses} answer only for idempotent methods
  * (or all, with {@code retry.non_idempotent}); and only when its body can be sent again whole. An
  * idempotent request without a body (or with a kept one) that fails because a pooled connection was
- * closed under it is sent once more without using an attempt. An HTTP/2 request whose stream was not
+ * closed or reset under it is sent once more without using an attempt. An HTTP/2 request whose stream was not
  * yet ended when it was dispatched, without a Content-Length, is first read up to its first byte: one
  * that ends there (a GET, almost always) has no body. All callbacks run on the exchange's event loop, so the state needs no
  * synchronization; callbacks of an abandoned attempt are recognized by its number and ignored.
@@ -252,10 +251,10 @@ final class ProxyCall extends TimeoutWheel.Timeout implements Handler<Long>, Wri
     }
     if (ar.failed()) {
       Throwable cause = ar.cause();
-      if (!resent && RetryPolicy.isIdempotent(request.method()) && cause instanceof HttpClosedException
+      if (!resent && RetryPolicy.isIdempotent(request.method()) && UpstreamFailures.connectionLost(cause)
           && (!hasBody || (replay != null && replay.complete())) && upstream.budget.tryRetry()) {
-        // A pooled connection closed under the request: usually the service closed an idle
-        // connection just as it was reused. Sent once more without using an attempt.
+        // A pooled connection closed or reset under the request: usually the service closed an
+        // idle connection just as it was reused. Sent once more without using an attempt.
         resent = true;
         endAttempt();
         exchange.countRetry();

@@ -2,9 +2,12 @@ package io.datapunk.nexus.proxy;
 
 import io.datapunk.nexus.pipeline.GatewayError;
 import io.datapunk.nexus.validation.RequestBodyException;
+import io.netty.channel.unix.Errors;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.core.http.HttpClosedException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
+import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.util.concurrent.TimeoutException;
 
@@ -29,6 +32,27 @@ final class UpstreamFailures {
   static boolean beforeSend(Throwable failure) {
     return failure instanceof ConnectException || failure instanceof NoRouteToHostException
         || failure instanceof UnknownHostException || failure instanceof io.netty.channel.ConnectTimeoutException;
+  }
+
+  /**
+   * Whether the connection was lost under a sent request before any answer: an orderly close, or a
+   * TCP reset / broken pipe (the service closed with the request unread, typically an idle keep-alive
+   * connection closed just as it was reused).
+   */
+  static boolean connectionLost(Throwable failure) {
+    if (failure instanceof HttpClosedException) {
+      return true;
+    }
+    if (failure instanceof Errors.NativeIoException nativeIo) {
+      int err = nativeIo.expectedErr();
+      return err == Errors.ERRNO_ECONNRESET_NEGATIVE || err == Errors.ERRNO_EPIPE_NEGATIVE;
+    }
+    if (failure instanceof SocketException && failure.getMessage() != null) {
+      // The NIO transport's wording (sun.nio.ch), used when no native transport is available.
+      String m = failure.getMessage();
+      return m.startsWith("Connection reset") || m.startsWith("Broken pipe");
+    }
+    return false;
   }
 
   static String message(GatewayError error, String service) {

@@ -85,8 +85,9 @@ public final class UpstreamPool {
         .setDefaultPort(port)
         .setSsl(https)
         .setKeepAlive(pool.enabled())
-        // Seconds are the pool's unit; round up so a 4.5s setting never becomes 4s.
-        .setKeepAliveTimeout((int) Math.max(1, (pool.idleTimeout().toMillis() + 999) / 1000))
+        // Seconds are the pool's unit; round down, so a 4.5s setting closes at 4s, before a service
+        // whose own keep-alive the setting was chosen to beat (config keeps it >= 1s).
+        .setKeepAliveTimeout((int) Math.max(1, pool.idleTimeout().toSeconds()))
         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, pool.connectTimeout().toMillis()))
         .setTcpNoDelay(true)
         .setDecompressionSupported(false)

@@ -45,6 +45,16 @@ class NetworkConfigTest {
   }
 
   @Test
+  void poolIdleTimeoutLimits() {
+    String pool = ROUTE + "network_optimization:\n  connection_pooling:\n    idle_timeout: ";
+    assertThat(parse(ROUTE).pool().idleTimeout()).isEqualTo(Duration.ofSeconds(4));
+    assertThat(parse(pool + "1s\n").pool().idleTimeout()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(parse(pool + "1h\n").pool().idleTimeout()).isEqualTo(Duration.ofHours(1));
+    assertError(pool + "999ms\n", "network_optimization.connection_pooling.idle_timeout: 999ms (expected: a duration from 1s to 1h");
+    assertError(pool + "3601s\n", "network_optimization.connection_pooling.idle_timeout: 3601s");
+  }
+
+  @Test
   void algorithmsAndContentTypesAreChecked() {
     CompressionConfig z = parse(ROUTE + "network_optimization:\n  compression:\n    algorithm: zstd\n    algorithms: [zstd, gzip]\n"
         + "    content_types: [application/json, text/*, application/*+json]\n").compression();

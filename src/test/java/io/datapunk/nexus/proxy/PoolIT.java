@@ -98,17 +98,17 @@ class PoolIT {
 
   @Test
   void closesIdleConnectionsBeforeTheUpstreamDoes() throws Exception {
-    // The upstream drops connections idle for 1 s (like a short keep-alive timeout); the gateway's
-    // pool closes its own after 500 ms, so a request never lands on a connection being closed.
-    HttpServerOptions opts = new HttpServerOptions().setIdleTimeout(1000).setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+    // The upstream drops connections idle for 2 s (like a short keep-alive timeout); the gateway's
+    // pool closes its own after 1 s, so a request never lands on a connection being closed.
+    HttpServerOptions opts = new HttpServerOptions().setIdleTimeout(2000).setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
     try (TestUpstream lake = TestUpstream.start(opts);
          GatewayFixture nexus = GatewayFixture.start(
-             ROUTE + "    min_size: 2\n    idle_timeout: 500ms\n", Map.of("LAKE", lake.url()))) {
+             ROUTE + "    min_size: 2\n    idle_timeout: 1s\n", Map.of("LAKE", lake.url()))) {
       for (int round = 0; round < 4; round++) {
         for (int i = 0; i < 3; i++) {
           assertThat(nexus.get("/storage/r" + round).statusCode()).isEqualTo(200);
         }
-        Thread.sleep(900 + round * 100);
+        Thread.sleep(1300 + round * 100);
       }
       assertThat(lake.connectionsOpened.get()).as("idle connections were replaced").isGreaterThan(2);
     }
@@ -119,6 +119,17 @@ class PoolIT {
     // A raw upstream that answers the first request of each connection and closes the connection when
     // a second one arrives on it: the race where an upstream's keep-alive timeout fires just as the
     // gateway reuses the connection.
+    assertReusedConnectionsDroppedAreResent(false);
+  }
+
+  @Test
+  void aKeepAliveConnectionResetUnderARequestIsNotA502() throws Exception {
+    // The same race when the upstream's close comes as a TCP reset (it closed with the gateway's
+    // request unread in its buffer): the gateway reads ECONNRESET, not an orderly close.
+    assertReusedConnectionsDroppedAreResent(true);
+  }
+
+  private static void assertReusedConnectionsDroppedAreResent(boolean reset) throws Exception {
     AtomicInteger answered = new AtomicInteger();
     AtomicInteger dropped = new AtomicInteger();
     try (ServerSocket server = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
@@ -126,7 +137,7 @@ class PoolIT {
         while (!server.isClosed()) {
           try {
             Socket s = server.accept();
-            new Thread(() -> serveOnce(s, answered, dropped)).start();
+            new Thread(() -> serveOnce(s, answered, dropped, reset)).start();
           } catch (IOException e) {
             return;
           }
@@ -147,7 +158,7 @@ class PoolIT {
     }
   }
 
-  private static void serveOnce(Socket s, AtomicInteger answered, AtomicInteger dropped) {
+  private static void serveOnce(Socket s, AtomicInteger answered, AtomicInteger dropped, boolean reset) {
     try (s) {
       InputStream in = s.getInputStream();
       OutputStream out = s.getOutputStream();
@@ -159,6 +170,9 @@ class PoolIT {
       out.flush();
       if (readHead(in)) {
         dropped.incrementAndGet();
+        if (reset) {
+          s.setSoLinger(true, 0);
+        }
       }
     } catch (IOException ignored) {
       // the test's upstream; the gateway's view is what is asserted
