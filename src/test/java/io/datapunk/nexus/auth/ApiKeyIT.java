@@ -99,7 +99,7 @@ class ApiKeyIT {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     System.setOut(new PrintStream(out, true));
     try {
-      int code = new CommandLine(new Main()).execute(all.toArray(new String[0]));
+      int code = Main.commandLine().execute(all.toArray(new String[0]));
       assertThat(code).as(out.toString()).isZero();
     } finally {
       System.setOut(old);

@@ -357,14 +357,14 @@ class CacheIT {
     get("/storage/cli?a=1");
     assertThat(xcache(get("/storage/cli?a=1"))).isEqualTo("HIT");
     String admin = "http://127.0.0.1:" + gw.gateway.adminPort();
-    int code = new picocli.CommandLine(new io.datapunk.nexus.cli.Main())
+    int code = io.datapunk.nexus.cli.Main.commandLine()
         .execute("cache", "purge", "--key", "/storage/cli?a=1", "--admin", admin, "--token", TOKEN);
     assertThat(code).isZero();
     assertThat(xcache(get("/storage/cli?a=1"))).isEqualTo("MISS");
-    int denied = new picocli.CommandLine(new io.datapunk.nexus.cli.Main())
+    int denied = io.datapunk.nexus.cli.Main.commandLine()
         .execute("cache", "purge", "--tag", "x", "--admin", admin, "--token", "nope");
     assertThat(denied).isEqualTo(1);
-    assertThat(new picocli.CommandLine(new io.datapunk.nexus.cli.Main())
+    assertThat(io.datapunk.nexus.cli.Main.commandLine()
         .execute("cache", "stats", "--admin", admin, "--token", TOKEN)).isZero();
   }
 

@@ -31,7 +31,7 @@ class CheckCommandTest {
     int code;
     try {
       System.setErr(new PrintStream(err, true));
-      code = new CommandLine(new Main()).execute("check", "-c", file.toString());
+      code = Main.commandLine().execute("check", "-c", file.toString());
     } finally {
       System.setErr(old);
     }
@@ -46,6 +46,6 @@ class CheckCommandTest {
   @Test
   void aValidFileExitsZero(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("ok.yaml"), "service_routes:\n  a: {prefix: /a, service_url: \"http://h:1\"}\n");
-    assertThat(new CommandLine(new Main()).execute("check", "-c", file.toString())).isZero();
+    assertThat(Main.commandLine().execute("check", "-c", file.toString())).isZero();
   }
 }
