@@ -67,6 +67,13 @@ final class GatewayVerticle extends VerticleBase {
         // content types, ranges and Vary.
         .setCompressionSupported(false)
         .setDecompressionSupported(false)
+        // WebSockets are tunnelled as raw upgrades (proxy.WebSocketProxy): Vert.x's extension
+        // handler would only inspect every request for an upgrade it never terminates itself.
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false)
+        // Every response is written from its connection's event loop (callbacks from Redis and
+        // other threads hop back first): writes go straight to the channel, not through a queue.
+        .setStrictThreadMode(true)
         // h2c is off unless server.http2.cleartext: with it on, Vert.x sets up the HTTP/1 pipeline only
         // once the first request is decoded, too late for Http1Guard's strict decoder.
         .setHttp2ClearTextEnabled(h2.cleartext())
