@@ -177,6 +177,22 @@ final class ProxyCall extends TimeoutWheel.Timeout implements Handler<Long>, Wri
         return;
       }
       Throwable cause = ar.cause();
+      if (UpstreamFailures.closedBeforeConnect(cause)) {
+        // The gateway's own new connection was closed before it connected (a burst of client
+        // hang-ups churns the pool; with epoll a socket can be torn down between its registration
+        // and its connect): nothing reached the service and it is not failing. Sent once more,
+        // without using an attempt; never counted against the service.
+        endAttempt();
+        if (!resent && upstream.budget.tryRetry()) {
+          resent = true;
+          exchange.countRetry();
+          upstream.retries.increment();
+          attempt();
+        } else {
+          fail(cause, false);
+        }
+        return;
+      }
       if (cause instanceof ConnectionPoolTooBusyException) {
         endAttempt(); // the instance is busy, not failing
       } else {

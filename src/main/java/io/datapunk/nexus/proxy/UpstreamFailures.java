@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpClosedException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketException;
+import java.nio.channels.ClosedChannelException;
 import java.net.UnknownHostException;
 import java.util.concurrent.TimeoutException;
 
@@ -53,6 +54,15 @@ final class UpstreamFailures {
       return m.startsWith("Connection reset") || m.startsWith("Broken pipe");
     }
     return false;
+  }
+
+  /**
+   * Whether a connection for the request failed because the gateway's side of it was closed before
+   * it connected ({@link ClosedChannelException} from the connect): a local event, not the service
+   * refusing or failing.
+   */
+  static boolean closedBeforeConnect(Throwable failure) {
+    return failure instanceof ClosedChannelException;
   }
 
   static String message(GatewayError error, String service) {
