@@ -183,12 +183,7 @@ final class ProxyCall extends TimeoutWheel.Timeout implements Handler<Long>, Wri
         // and its connect): nothing reached the service and it is not failing. Sent once more,
         // without using an attempt; never counted against the service.
         endAttempt();
-        if (!resent && upstream.budget.tryRetry()) {
-          resent = true;
-          exchange.countRetry();
-          upstream.retries.increment();
-          attempt();
-        } else {
+        if (!resendOnce()) {
           fail(cause, false);
         }
         return;
@@ -267,16 +262,10 @@ final class ProxyCall extends TimeoutWheel.Timeout implements Handler<Long>, Wri
     }
     if (ar.failed()) {
       Throwable cause = ar.cause();
-      if (!resent && RetryPolicy.isIdempotent(request.method()) && UpstreamFailures.connectionLost(cause)
-          && (!hasBody || (replay != null && replay.complete())) && upstream.budget.tryRetry()) {
+      if (RetryPolicy.isIdempotent(request.method()) && UpstreamFailures.connectionLost(cause)
+          && (!hasBody || (replay != null && replay.complete())) && resendOnce()) {
         // A pooled connection closed or reset under the request: usually the service closed an
-        // idle connection just as it was reused. Sent once more without using an attempt.
-        resent = true;
-        endAttempt();
-        exchange.countRetry();
-        upstream.retries.increment();
-        upstreamRequest = null;
-        attempt();
+        // idle connection just as it was reused.
         return;
       }
       failedAttempt(false);
@@ -373,6 +362,23 @@ final class ProxyCall extends TimeoutWheel.Timeout implements Handler<Long>, Wri
       }
     }
     exchange.complete();
+  }
+
+  /**
+   * Sends the request once more without using one of the route's attempts: at most once per call,
+   * and only within the retry budget. Returns whether it did.
+   */
+  private boolean resendOnce() {
+    if (resent || !upstream.budget.tryRetry()) {
+      return false;
+    }
+    resent = true;
+    endAttempt();
+    exchange.countRetry();
+    upstream.retries.increment();
+    upstreamRequest = null;
+    attempt();
+    return true;
   }
 
   private boolean retry(boolean sent, long retryAfterNanos) {

@@ -178,7 +178,10 @@ class ApiKeyIT {
     String all = everything.toString();
     assertThat(all).contains("api_key_rotated").contains("auth_failed").contains("forbidden");
     for (String key : List.of(first, second, other)) {
-      assertThat(all).doesNotContain(key).doesNotContain(key.substring(key.lastIndexOf('_') + 1));
+      // The secret is what follows nxk_<id>_ (it may itself contain '_': base64url).
+      String secret = key.substring(key.indexOf('_', ApiKeyStore.PREFIX.length()) + 1);
+      assertThat(secret).hasSizeGreaterThanOrEqualTo(40);
+      assertThat(all).doesNotContain(key).doesNotContain(secret);
     }
   }
 
