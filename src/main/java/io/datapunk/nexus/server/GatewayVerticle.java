@@ -71,9 +71,9 @@ final class GatewayVerticle extends VerticleBase {
         // handler would only inspect every request for an upgrade it never terminates itself.
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)
-        // Every response is written from its connection's event loop (callbacks from Redis and
-        // other threads hop back first): writes go straight to the channel, not through a queue.
-        .setStrictThreadMode(true)
+        // Not Vert.x's strict thread mode: it writes each response chunk to the socket at once, so a
+        // client could read a whole cached-on-the-way response (and ask again on another event loop)
+        // before the cache had stored it (CacheIT.requestNoCacheGoesToTheServiceAndRefreshesTheEntry).
         // h2c is off unless server.http2.cleartext: with it on, Vert.x sets up the HTTP/1 pipeline only
         // once the first request is decoded, too late for Http1Guard's strict decoder.
         .setHttp2ClearTextEnabled(h2.cleartext())
