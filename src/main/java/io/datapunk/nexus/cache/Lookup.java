@@ -39,6 +39,10 @@ final class Lookup implements BodyTap {
   private long version;
   // what is being stored
   private Buffer capture;
+  /** The body's Content-Length, or -1 (chunked): the body is complete, and stored, once that much arrived. */
+  private long completeLength = -1;
+  /** The entry was stored (at its last chunk, or at the end). */
+  private boolean stored;
   private CachedResponse head;
   private String[] varyNames;
   private boolean replacing;
@@ -224,6 +228,7 @@ final class Lookup implements BodyTap {
     String length = response.headers().get(HttpHeaders.CONTENT_LENGTH);
     int expected = length == null ? 1024 : (int) Math.min(Long.parseLong(length), cache.config.maxBodySize());
     capture = Buffer.buffer(Math.max(16, expected));
+    completeLength = length == null ? -1 : Long.parseLong(length);
   }
 
   /** The entry to store for this response (body still empty), or null when it must not be stored. */
@@ -427,6 +432,11 @@ final class Lookup implements BodyTap {
         finish(null, null);
       } else {
         capture.appendBuffer(chunk);
+        if (capture.length() == completeLength) {
+          // The whole body is here: stored before its last bytes go to the client, so a client
+          // that has read the response and asks again (or purges it) finds the entry in place.
+          storeCaptured();
+        }
       }
     }
     return chunk;
@@ -438,19 +448,24 @@ final class Lookup implements BodyTap {
       return request.method() == HttpMethod.HEAD ? null : stale.body;
     }
     if (capture != null) {
-      CachedResponse h = head;
-      CachedResponse entry = new CachedResponse(h.key, h.route, h.path, h.version, h.status, h.headerNames,
-          h.headerValues, capture, h.ageBase, h.freshUntil, h.staleWhileRevalidateUntil, h.staleIfErrorUntil,
-          h.varyNames, h.varyValues, h.tags, h.shared);
-      capture = null;
-      CachedResponse marker = varyNames == null ? null
-          : CachedResponse.marker(key, route.name, h.path, version, varyNames, h.freshUntil, entry.removeAt());
-      cache.store(route, marker, entry);
-      finish(entry, CachedResponse.HIT);
-    } else {
+      storeCaptured();
+    } else if (!stored) {
       finish(null, null);
     }
     return null;
+  }
+
+  private void storeCaptured() {
+    CachedResponse h = head;
+    CachedResponse entry = new CachedResponse(h.key, h.route, h.path, h.version, h.status, h.headerNames,
+        h.headerValues, capture, h.ageBase, h.freshUntil, h.staleWhileRevalidateUntil, h.staleIfErrorUntil,
+        h.varyNames, h.varyValues, h.tags, h.shared);
+    capture = null;
+    stored = true;
+    CachedResponse marker = varyNames == null ? null
+        : CachedResponse.marker(key, route.name, h.path, version, varyNames, h.freshUntil, entry.removeAt());
+    cache.store(route, marker, entry);
+    finish(entry, CachedResponse.HIT);
   }
 
   @Override
