@@ -41,8 +41,6 @@ final class Lookup implements BodyTap {
   private Buffer capture;
   /** The body's Content-Length, or -1 (chunked): the body is complete, and stored, once that much arrived. */
   private long completeLength = -1;
-  /** The entry was stored (at its last chunk, or at the end). */
-  private boolean stored;
   private CachedResponse head;
   private String[] varyNames;
   private boolean replacing;
@@ -226,9 +224,9 @@ final class Lookup implements BodyTap {
     }
     head = entry;
     String length = response.headers().get(HttpHeaders.CONTENT_LENGTH);
-    int expected = length == null ? 1024 : (int) Math.min(Long.parseLong(length), cache.config.maxBodySize());
-    capture = Buffer.buffer(Math.max(16, expected));
     completeLength = length == null ? -1 : Long.parseLong(length);
+    int expected = length == null ? 1024 : (int) Math.min(completeLength, cache.config.maxBodySize());
+    capture = Buffer.buffer(Math.max(16, expected));
   }
 
   /** The entry to store for this response (body still empty), or null when it must not be stored. */
@@ -449,8 +447,8 @@ final class Lookup implements BodyTap {
     }
     if (capture != null) {
       storeCaptured();
-    } else if (!stored) {
-      finish(null, null);
+    } else {
+      finish(null, null); // a no-op when the entry was stored at its last chunk
     }
     return null;
   }
@@ -461,7 +459,6 @@ final class Lookup implements BodyTap {
         h.headerValues, capture, h.ageBase, h.freshUntil, h.staleWhileRevalidateUntil, h.staleIfErrorUntil,
         h.varyNames, h.varyValues, h.tags, h.shared);
     capture = null;
-    stored = true;
     CachedResponse marker = varyNames == null ? null
         : CachedResponse.marker(key, route.name, h.path, version, varyNames, h.freshUntil, entry.removeAt());
     cache.store(route, marker, entry);

@@ -32,21 +32,18 @@ public final class Main implements Runnable {
     commandLine().usage(System.out);
   }
 
-  /** The command line with every subcommand (for usage and help). */
-  public static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new Main());
-    SUBCOMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
-    return cl;
-  }
-
-  /** The command line for these arguments: only the subcommand they name, or all when they name none. */
+  /**
+   * The command line for these arguments: only the subcommand they name, or every subcommand when
+   * they name none (usage, help, and {@code commandLine()} in tests).
+   */
   public static CommandLine commandLine(String... args) {
-    Supplier<Object> named = args.length > 0 ? SUBCOMMANDS.get(args[0]) : null;
-    if (named == null) {
-      return commandLine();
-    }
     CommandLine cl = new CommandLine(new Main());
-    cl.addSubcommand(args[0], named.get());
+    Supplier<Object> named = args.length > 0 ? SUBCOMMANDS.get(args[0]) : null;
+    if (named != null) {
+      cl.addSubcommand(args[0], named.get());
+    } else {
+      SUBCOMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
+    }
     return cl;
   }
 

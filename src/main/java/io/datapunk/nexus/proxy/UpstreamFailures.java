@@ -8,8 +8,8 @@ import io.vertx.core.http.HttpClosedException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketException;
-import java.nio.channels.ClosedChannelException;
 import java.net.UnknownHostException;
+import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.TimeoutException;
 
 /** Maps a failed upstream call to the gateway's error taxonomy and a message that names only the service. */
