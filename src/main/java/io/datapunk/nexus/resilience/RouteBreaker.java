@@ -38,8 +38,13 @@ public final class RouteBreaker {
         .slidingWindow(config.windowSize(), config.minimumCalls(),
             "time".equals(config.windowType()) ? CircuitBreakerConfig.SlidingWindowType.TIME_BASED
                 : CircuitBreakerConfig.SlidingWindowType.COUNT_BASED,
-            // Calls are recorded from every event loop: no lock on the request path.
-            CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.LOCK_FREE)
+            // Not LOCK_FREE: its window is a linked queue that allocates a node for every call, and
+            // once one node has been promoted to the old generation, the dead node's link keeps every
+            // later node alive through young collections (GC nepotism). Under load that promoted
+            // about 120 bytes per request: 3 ms young pauses every 50 ms and a full GC every 7 s
+            // (the bare route's p99). The synchronized window is a ring of preallocated measurements;
+            // its lock is held for a few array updates and is rarely contended (one per event loop).
+            CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.SYNCHRONIZED)
         .waitDurationInOpenState(config.waitInOpen())
         .permittedNumberOfCallsInHalfOpenState(config.halfOpenCalls())
         .clock(clock)
