@@ -61,7 +61,8 @@ public final class JwtVerifier {
       keys.add(new VerificationKey(k.id(), k.algorithms(), k.material().verifier()));
     }
     this.staticKeys = List.copyOf(keys);
-    this.verified = Caffeine.newBuilder().maximumSize(10_000).build();
+    // Maintenance on the calling thread, as for the rate-limit buckets: no pool thread woken per burst.
+    this.verified = Caffeine.newBuilder().maximumSize(10_000).executor(Runnable::run).build();
   }
 
   /** A verifier for the config, fetching its JWKS (if any) in the background with {@code vertx}. */

@@ -55,8 +55,11 @@ final class RateLimitFilter implements Filter {
   }
 
   private static Cache<String, TokenBucket> buckets() {
+    // Maintenance (expiry, the access-order buffers) runs on the calling event loop, a few entries at
+    // a time: on the common pool it woke another thread every few hundred requests (4 % of the core
+    // under the bench's full pipeline).
     return Caffeine.newBuilder().maximumSize(RateLimiting.MAX_LOCAL_BUCKETS).expireAfterAccess(Duration.ofMinutes(10))
-        .build();
+        .executor(Runnable::run).build();
   }
 
   @Override

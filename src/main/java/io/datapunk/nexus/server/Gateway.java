@@ -96,7 +96,10 @@ public final class Gateway {
     }
     Vertx vertx = Vertx.builder()
         .with(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(config.server().eventLoops())
-            .setBlockedThreadCheckInterval(2).setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS))
+            .setBlockedThreadCheckInterval(2).setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS)
+            // Vert.x otherwise sets and restores the thread's context class loader around every
+            // event it dispatches (several per request); one application class loader needs none.
+            .setDisableTCCL(true))
         .build();
     UpstreamServices services = UpstreamServices.create(vertx, config, clock);
     // The response cache's tiers are set at start (cache_strategy and redis need a restart); each
