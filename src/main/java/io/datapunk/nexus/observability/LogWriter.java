@@ -1,5 +1,6 @@
 package io.datapunk.nexus.observability;
 
+import io.netty.util.internal.PlatformDependent;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -7,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.Queue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -34,7 +35,11 @@ public final class LogWriter implements AutoCloseable {
   }
 
   private final String name;
-  private final ArrayBlockingQueue<Line> queue;
+  /**
+   * Lock-free for the event loops (JCTools' multi-producer array queue, as Netty's own task queues):
+   * an {@code ArrayBlockingQueue} took a lock per line, held by the writer for a whole drain.
+   */
+  private final Queue<Line> queue;
   private final LongAdder dropped = new LongAdder();
   private final LongAdder written = new LongAdder();
   private final OutputStream stream;
@@ -45,7 +50,7 @@ public final class LogWriter implements AutoCloseable {
 
   private LogWriter(String name, int capacity, OutputStream stream, boolean closeOut) {
     this.name = name;
-    this.queue = new ArrayBlockingQueue<>(capacity);
+    this.queue = PlatformDependent.newFixedMpscQueue(capacity);
     this.stream = stream;
     this.out = new JsonOut(stream);
     this.closeOut = closeOut;
@@ -103,7 +108,10 @@ public final class LogWriter implements AutoCloseable {
     boolean pending = false;
     long lastFlush = System.nanoTime();
     while (true) {
-      int n = queue.drainTo(batch, 512);
+      int n = 0;
+      for (Line line; n < 512 && (line = queue.poll()) != null; n++) {
+        batch.add(line);
+      }
       if (n == 0) {
         if (pending && (closing || System.nanoTime() - lastFlush >= FLUSH_NANOS)) {
           flush();

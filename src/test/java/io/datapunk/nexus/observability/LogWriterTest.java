@@ -37,9 +37,19 @@ class LogWriterTest {
 
   @Test
   void aFullQueueDropsAndCountsInsteadOfBlocking() throws Exception {
+    assertThat(acceptedWhileTheWriterIsStuck(16, 100)).isEqualTo(16);
+  }
+
+  @Test
+  void theCapacityIsRoundedUpToAPowerOfTwo() throws Exception {
+    assertThat(acceptedWhileTheWriterIsStuck(20, 100)).isEqualTo(32);
+  }
+
+  /** Offers {@code offers} lines while the writer is stuck on a first one; returns how many were queued. */
+  private int acceptedWhileTheWriterIsStuck(int capacity, int offers) throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     AtomicInteger entered = new AtomicInteger();
-    try (LogWriter w = LogWriter.open("test", dir.resolve("blocked.log").toString(), 16)) {
+    try (LogWriter w = LogWriter.open("test", dir.resolve("blocked-" + capacity + ".log").toString(), capacity)) {
       // The first line blocks the writer thread, as a stuck disk or pipe would.
       w.offer(o -> {
         entered.incrementAndGet();
@@ -52,15 +62,16 @@ class LogWriterTest {
       });
       await().atMost(Duration.ofSeconds(10)).until(() -> entered.get() == 1);
       int accepted = 0;
-      for (int i = 0; i < 100; i++) {
+      for (int i = 0; i < offers; i++) {
         if (w.offer(o -> o.raw("{}"))) {
           accepted++;
         }
       }
-      assertThat(accepted).isEqualTo(16);
-      assertThat(w.dropped()).isEqualTo(84);
+      assertThat(w.dropped()).isEqualTo(offers - accepted);
       release.countDown();
-      await().atMost(Duration.ofSeconds(10)).until(() -> w.written() == 17);
+      int queued = accepted;
+      await().atMost(Duration.ofSeconds(10)).until(() -> w.written() == queued + 1);
+      return accepted;
     }
   }
 
