@@ -92,6 +92,7 @@ final class WebSocketProxy {
     final long startNanos;
     private boolean permitted = true;
     private boolean ended;
+    private boolean left;
 
     Attempt(Exchange exchange, Instance instance, long startNanos) {
       this.exchange = exchange;
@@ -110,11 +111,14 @@ final class WebSocketProxy {
       outcome(upstream.breaker.isFailureStatus(status));
     }
 
-    /** The upgrade failed before an answer. */
+    /**
+     * The upgrade failed before an answer: the instance learns it and stops counting the attempt (the
+     * caller then answers the client and ends the exchange).
+     */
     void failed(Throwable cause, boolean connect) {
       upstream.outliers.onFailure(instance, connect);
       outcome(UpstreamFailures.classify(cause) != GatewayError.UNAVAILABLE);
-      end();
+      leave();
     }
 
     private void outcome(boolean failure) {
@@ -134,8 +138,15 @@ final class WebSocketProxy {
     void end() {
       if (!ended) {
         ended = true;
-        instance.attemptEnded();
+        leave();
         exchange.complete();
+      }
+    }
+
+    private void leave() {
+      if (!left) {
+        left = true;
+        instance.attemptEnded();
       }
     }
   }
@@ -207,7 +218,10 @@ final class WebSocketProxy {
 
   private void fail(Attempt attempt, Throwable cause, boolean connect) {
     GatewayError error = UpstreamFailures.classify(cause);
-    attempt.exchange.fail(error, UpstreamFailures.message(error, upstream.service));
+    // The attempt stops counting as in flight before the client can read the error (a client that
+    // asks the admin API right after its 502 must not still see it).
     attempt.failed(cause, connect);
+    attempt.exchange.fail(error, UpstreamFailures.message(error, upstream.service));
+    attempt.end();
   }
 }
