@@ -181,8 +181,7 @@ final class ProxyCall extends TimeoutWheel.Timeout implements Handler<Long>, Wri
         // The gateway's own new connection was closed before it connected (a burst of client
         // hang-ups churns the pool; with epoll a socket can be torn down between its registration
         // and its connect): nothing reached the service and it is not failing. Sent once more,
-        // without using an attempt; never counted against the service.
-        endAttempt();
+        // without using an attempt; never counted against the service. (Both ways end the attempt.)
         if (!resendOnce()) {
           fail(cause, false);
         }

@@ -115,9 +115,9 @@ final class WebSocketProxy {
      * The upgrade failed before an answer: the instance learns it and stops counting the attempt (the
      * caller then answers the client and ends the exchange).
      */
-    void failed(Throwable cause, boolean connect) {
+    void failed(GatewayError error, boolean connect) {
       upstream.outliers.onFailure(instance, connect);
-      outcome(UpstreamFailures.classify(cause) != GatewayError.UNAVAILABLE);
+      outcome(error != GatewayError.UNAVAILABLE);
       leave();
     }
 
@@ -220,7 +220,7 @@ final class WebSocketProxy {
     GatewayError error = UpstreamFailures.classify(cause);
     // The attempt stops counting as in flight before the client can read the error (a client that
     // asks the admin API right after its 502 must not still see it).
-    attempt.failed(cause, connect);
+    attempt.failed(error, connect);
     attempt.exchange.fail(error, UpstreamFailures.message(error, upstream.service));
     attempt.end();
   }
