@@ -16,8 +16,6 @@ import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -92,7 +90,7 @@ final class ProxyCall extends TimeoutWheel.Timeout implements Handler<Long>, Wri
   private int seq;
   /** The instance of the current attempt while it counts as in flight there, else null. */
   private Instance instance;
-  private HttpClientRequest upstreamRequest;
+  private UpstreamRequest upstreamRequest;
   private boolean headReceived;
   private boolean done;
 
@@ -171,7 +169,7 @@ final class ProxyCall extends TimeoutWheel.Timeout implements Handler<Long>, Wri
         .onComplete(ar -> onStream(ar, attemptSeq));
   }
 
-  private void onStream(AsyncResult<HttpClientRequest> ar, int attemptSeq) {
+  private void onStream(AsyncResult<UpstreamRequest> ar, int attemptSeq) {
     if (ar.failed()) {
       if (attemptSeq != seq || done) {
         return;
@@ -198,10 +196,7 @@ final class ProxyCall extends TimeoutWheel.Timeout implements Handler<Long>, Wri
       }
       return;
     }
-    HttpClientRequest creq = ar.result();
-    // Failures arrive through the response future and the pipe; without a handler Vert.x would log
-    // every reset at ERROR (a client resetting streams on purpose could flood the log).
-    creq.exceptionHandler(e -> {});
+    UpstreamRequest creq = ar.result();
     if (attemptSeq != seq || done) {
       creq.reset();
       return;
@@ -232,7 +227,7 @@ final class ProxyCall extends TimeoutWheel.Timeout implements Handler<Long>, Wri
       creq.end(replay.bytes());
     } else {
       if (!headers.contains(HttpHeaders.CONTENT_LENGTH)) {
-        creq.setChunked(true);
+        creq.setChunked();
       }
       if (replay != null) {
         creq.write(replay.bytes());
@@ -247,7 +242,7 @@ final class ProxyCall extends TimeoutWheel.Timeout implements Handler<Long>, Wri
       // The client stopped sending (or the service stopped reading) before an answer: never pass on
       // a truncated body as if it were complete, and never send it again. The exchange ends first, so
       // the failure the reset causes is ignored.
-      HttpClientRequest creq = upstreamRequest;
+      UpstreamRequest creq = upstreamRequest;
       fail(ar.cause(), false);
       if (creq != null) {
         creq.reset();
@@ -255,7 +250,7 @@ final class ProxyCall extends TimeoutWheel.Timeout implements Handler<Long>, Wri
     }
   }
 
-  private void onResponse(AsyncResult<HttpClientResponse> ar, int attemptSeq) {
+  private void onResponse(AsyncResult<UpstreamResponse> ar, int attemptSeq) {
     if (attemptSeq != seq || done) {
       return;
     }
@@ -273,7 +268,7 @@ final class ProxyCall extends TimeoutWheel.Timeout implements Handler<Long>, Wri
       }
       return;
     }
-    HttpClientResponse resp = ar.result();
+    UpstreamResponse resp = ar.result();
     int status = resp.statusCode();
     boolean retryable = upstream.retry.retriesStatus(status);
     if (retryable && retry(true, RetryPolicy.retryAfterNanos(resp.getHeader(RETRY_AFTER), System.currentTimeMillis()),
@@ -333,8 +328,7 @@ final class ProxyCall extends TimeoutWheel.Timeout implements Handler<Long>, Wri
     if (exchange.replacement() != null) {
       // A response filter replaced the service's answer: its body is read and dropped, so the pooled
       // connection stays usable, and the client gets the gateway's error instead.
-      resp.handler(b -> { });
-      resp.exceptionHandler(e -> { });
+      resp.discard();
       done = true;
       endAttempt();
       exchange.fail(exchange.replacement(), exchange.replacementMessage());
@@ -388,7 +382,7 @@ final class ProxyCall extends TimeoutWheel.Timeout implements Handler<Long>, Wri
    * Starts the next attempt when the policy, the body, the time left and the budget allow it; the
    * failed attempt's answer (when there is one) is then read and dropped.
    */
-  private boolean retry(boolean sent, long retryAfterNanos, HttpClientResponse failedAnswer) {
+  private boolean retry(boolean sent, long retryAfterNanos, UpstreamResponse failedAnswer) {
     if (done || retries >= upstream.retry.attempts()) {
       return false;
     }
@@ -406,7 +400,7 @@ final class ProxyCall extends TimeoutWheel.Timeout implements Handler<Long>, Wri
     if (failedAnswer != null) {
       failedAttempt(false);
       // Drop the answer's body so the connection can be reused.
-      failedAnswer.end();
+      failedAnswer.discard();
     }
     retries++;
     exchange.countRetry();
@@ -474,7 +468,7 @@ final class ProxyCall extends TimeoutWheel.Timeout implements Handler<Long>, Wri
       failedAttempt(false);
     }
     // The exchange ends before the reset, so the failure the reset reports is ignored.
-    HttpClientRequest creq = upstreamRequest;
+    UpstreamRequest creq = upstreamRequest;
     fail(new TimeoutException(), true);
     if (creq != null) {
       creq.reset();

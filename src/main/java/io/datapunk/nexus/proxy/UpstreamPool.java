@@ -27,13 +27,16 @@ public final class UpstreamPool {
   public static final int MAX_CHUNK_SIZE = 64 * 1024;
 
   private final HttpClientAgent client;
+  /** The gateway's own client, for plain-HTTP/1.1 services; null for HTTPS and HTTP/2 ones. */
+  private final H1Client h1;
   private final String host;
   private final int port;
   private final String service;
   private final PoolConfig config;
 
-  private UpstreamPool(HttpClientAgent client, String service, String host, int port, PoolConfig config) {
+  private UpstreamPool(HttpClientAgent client, H1Client h1, String service, String host, int port, PoolConfig config) {
     this.client = client;
+    this.h1 = h1;
     this.service = service;
     this.host = host;
     this.port = port;
@@ -116,7 +119,8 @@ public final class UpstreamPool {
         // Checks idle connections every 100 ms, so one closes at most 0.1 s after idle_timeout.
         .setCleanerPeriod(100);
     HttpClientAgent client = vertx.httpClientBuilder().with(options).with(poolOptions).build();
-    return new UpstreamPool(client, service, host, port, pool);
+    H1Client h1 = https || http2 ? null : new H1Client(vertx, pool);
+    return new UpstreamPool(client, h1, service, host, port, pool);
   }
 
   public String service() {
@@ -124,13 +128,20 @@ public final class UpstreamPool {
   }
 
   /** Asks the pool for a request stream to the service (waits for a free connection when all are busy). */
-  Future<HttpClientRequest> request(HttpMethod method, String uri) {
-    return client.request(method, port, host, uri);
+  Future<UpstreamRequest> request(HttpMethod method, String uri) {
+    return request(method, host, port, uri);
   }
 
   /** Asks the instance's pool for a request stream (waits for a free connection when all are busy). */
-  Future<HttpClientRequest> request(HttpMethod method, Instance instance, String uri) {
-    return client.request(method, instance.port(), instance.host(), uri);
+  Future<UpstreamRequest> request(HttpMethod method, Instance instance, String uri) {
+    return request(method, instance.host(), instance.port(), uri);
+  }
+
+  private Future<UpstreamRequest> request(HttpMethod method, String host, int port, String uri) {
+    if (h1 != null) {
+      return h1.request(method, host, port, uri);
+    }
+    return client.request(method, port, host, uri).map(VertxUpstreamRequest::new);
   }
 
   /** Opens {@code min_size} connections to one instance (see {@link #warm(String)}). */
@@ -148,6 +159,9 @@ public final class UpstreamPool {
   }
 
   private Future<Void> warm(int port, String host, String basePath) {
+    if (h1 != null) {
+      return h1.warm(host, port);
+    }
     int n = config.enabled() ? config.minSize() : 0;
     List<Future<?>> all = new ArrayList<>(n);
     String uri = basePath.isEmpty() ? "/" : basePath + "/";
@@ -160,6 +174,9 @@ public final class UpstreamPool {
   }
 
   public Future<Void> close() {
+    if (h1 != null) {
+      return Future.join(h1.close(), client.close()).mapEmpty();
+    }
     return client.close();
   }
 
@@ -168,6 +185,10 @@ public final class UpstreamPool {
    * is done; whatever is still open after {@code timeout} is closed.
    */
   public Future<Void> shutdown(java.time.Duration timeout) {
-    return client.shutdown(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    Future<Void> vertxClient = client.shutdown(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    if (h1 != null) {
+      return Future.join(h1.shutdown(timeout.toMillis()), vertxClient).mapEmpty();
+    }
+    return vertxClient;
   }
 }

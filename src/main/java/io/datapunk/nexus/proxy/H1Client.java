@@ -1,0 +1,339 @@
+package io.datapunk.nexus.proxy;
+
+import io.datapunk.nexus.config.PoolConfig;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.HttpRequestEncoder;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.PromiseInternal;
+import io.vertx.core.internal.VertxInternal;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The gateway's own HTTP/1.1 client for plain-HTTP services: the proxy's hot path without Vert.x's
+ * client layers (request objects, per-request contexts, a header copy per message). Each instance
+ * ({@code host:port}) has at most {@code max_size} open connections in all and a wait queue of at most
+ * {@code max_wait_queue} requests beyond which a request fails at once; connections are kept per
+ * event loop (a request only ever uses a connection of its own loop, so nothing is shared between
+ * threads but two counters), reused most-recently-used first, and closed after {@code idle_timeout}
+ * idle (whole seconds, rounded down), checked every 100 ms.
+ */
+final class H1Client {
+  private static final long CLEANER_PERIOD_MILLIS = 100;
+
+  private final VertxInternal vertx;
+  private final PoolConfig config;
+  private final long idleNanos;
+  private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
+  private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+  private volatile boolean closing;
+
+  H1Client(Vertx vertx, PoolConfig config) {
+    this.vertx = (VertxInternal) vertx;
+    this.config = config;
+    this.idleNanos = TimeUnit.SECONDS.toNanos(Math.max(1, config.idleTimeout().toSeconds()));
+  }
+
+  /** A request stream to {@code host:port} on a connection of the calling event loop (another loop's when called off one). */
+  Future<UpstreamRequest> request(HttpMethod method, String host, int port, String uri) {
+    ContextInternal context = ContextInternal.current();
+    if (context == null || !context.isEventLoopContext() || !context.inThread()) {
+      ContextInternal loop = vertx.createEventLoopContext();
+      Promise<UpstreamRequest> p = Promise.promise();
+      loop.runOnContext(v -> request(loop, method, host, port, uri).onComplete(p));
+      return p.future();
+    }
+    return request(context, method, host, port, uri);
+  }
+
+  private Future<UpstreamRequest> request(ContextInternal context, HttpMethod method, String host, int port,
+                                          String uri) {
+    if (closing) {
+      return context.failedFuture(new HttpClosedException("The service's pool is closed"));
+    }
+    return endpoint(host, port).loop(context.nettyEventLoop()).acquire(context, method, uri);
+  }
+
+  private Endpoint endpoint(String host, int port) {
+    String key = host + ':' + port;
+    Endpoint e = endpoints.get(key);
+    return e != null ? e : endpoints.computeIfAbsent(key, k -> new Endpoint(host, port));
+  }
+
+  /** Opens {@code min_size} connections to {@code host:port}, spread over the event loops; never fails. */
+  Future<Void> warm(String host, int port) {
+    int n = config.enabled() ? config.minSize() : 0;
+    Endpoint e = endpoint(host, port);
+    List<Future<?>> all = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      EventLoop loop = vertx.nettyEventLoopGroup().next();
+      Promise<Void> p = Promise.promise();
+      loop.execute(() -> e.loop(loop).openIdle(p));
+      all.add(p.future());
+    }
+    return Future.join(all).mapEmpty();
+  }
+
+  /** Closes every connection now. */
+  Future<Void> close() {
+    closing = true;
+    Promise<Void> p = Promise.promise();
+    channels.close().addListener(f -> p.complete());
+    return p.future();
+  }
+
+  /**
+   * Closes gracefully: idle connections now, busy ones when their exchange ends, whatever is still
+   * open after {@code timeoutMillis}.
+   */
+  Future<Void> shutdown(long timeoutMillis) {
+    closing = true;
+    for (Endpoint e : endpoints.values()) {
+      for (Map.Entry<EventLoop, LoopPool> lp : e.loops.entrySet()) {
+        lp.getKey().execute(lp.getValue()::closeIdle);
+      }
+    }
+    Promise<Void> p = Promise.promise();
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    awaitClosed(p, deadline);
+    return p.future();
+  }
+
+  private void awaitClosed(Promise<Void> p, long deadline) {
+    if (channels.isEmpty()) {
+      p.complete();
+    } else if (System.nanoTime() >= deadline) {
+      channels.close().addListener(f -> p.complete());
+    } else {
+      vertx.setTimer(50, t -> awaitClosed(p, deadline));
+    }
+  }
+
+  /** The connections to one instance: shared counters, and a pool per event loop. */
+  final class Endpoint {
+    final String host;
+    final int port;
+    /** The Host header of requests to the instance (the port left out when it is 80). */
+    final String authority;
+    final AtomicInteger open = new AtomicInteger();
+    final AtomicInteger waiting = new AtomicInteger();
+    final Map<EventLoop, LoopPool> loops = new ConcurrentHashMap<>();
+
+    Endpoint(String host, int port) {
+      this.host = host;
+      this.port = port;
+      String h = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
+      this.authority = port == 80 ? h : h + ':' + port;
+    }
+
+    LoopPool loop(EventLoop loop) {
+      LoopPool p = loops.get(loop);
+      return p != null ? p : loops.computeIfAbsent(loop, l -> new LoopPool(this, l));
+    }
+
+    /** Takes a connection slot when one is free. */
+    boolean reserve() {
+      if (open.incrementAndGet() <= config.maxSize()) {
+        return true;
+      }
+      open.decrementAndGet();
+      return false;
+    }
+
+    /** A slot was freed: a request waiting on another loop may open a connection with it. */
+    void slotFreed(LoopPool from) {
+      if (waiting.get() == 0) {
+        return;
+      }
+      for (LoopPool p : loops.values()) {
+        if (p != from) {
+          p.loop.execute(p::serveWaiters);
+        }
+      }
+    }
+  }
+
+  /** A request waiting for a connection. */
+  private record Waiter(PromiseInternal<UpstreamRequest> promise, ContextInternal context, HttpMethod method,
+                        String uri) {
+  }
+
+  /** The connections of one instance on one event loop; touched only on that loop. */
+  final class LoopPool {
+    private final Endpoint endpoint;
+    final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final ArrayDeque<H1Connection> idle = new ArrayDeque<>();
+    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    private ScheduledFuture<?> cleaner;
+
+    LoopPool(Endpoint endpoint, EventLoop loop) {
+      this.endpoint = endpoint;
+      this.loop = loop;
+      LoopPool self = this;
+      this.bootstrap = new Bootstrap()
+          .group(loop)
+          .channelFactory(vertx.transport().channelFactory(false))
+          .resolver(vertx.nameResolver().nettyAddressResolverGroup())
+          .option(ChannelOption.TCP_NODELAY, true)
+          .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+              (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
+          .remoteAddress(endpoint.host, endpoint.port)
+          .handler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+              H1Connection c = new H1Connection(self, ch, config.enabled(), endpoint.authority);
+              ch.pipeline().addLast("encoder", new HttpRequestEncoder())
+                  .addLast("decoder", c.decoder())
+                  .addLast("connection", c);
+            }
+          });
+    }
+
+    Future<UpstreamRequest> acquire(ContextInternal context, HttpMethod method, String uri) {
+      H1Connection c;
+      while ((c = idle.pollLast()) != null) {
+        if (c.isOpen()) {
+          return context.succeededFuture(c.open(context, method, uri));
+        }
+      }
+      PromiseInternal<UpstreamRequest> promise = context.promise();
+      Waiter w = new Waiter(promise, context, method, uri);
+      if (endpoint.reserve()) {
+        connect(w);
+      } else if (endpoint.waiting.incrementAndGet() > config.maxWaitQueue()) {
+        endpoint.waiting.decrementAndGet();
+        return context.failedFuture(new ConnectionPoolTooBusyException(
+            "Connection pool reached max wait queue size of " + config.maxWaitQueue()));
+      } else {
+        waiters.add(w);
+      }
+      return promise.future();
+    }
+
+    /** Opens a connection (its slot is already reserved) and hands it to {@code w}, or to the pool when null. */
+    private void connect(Waiter w) {
+      bootstrap.connect().addListener(f -> {
+        io.netty.channel.ChannelFuture cf = (io.netty.channel.ChannelFuture) f;
+        if (!cf.isSuccess()) {
+          endpoint.open.decrementAndGet();
+          if (w != null) {
+            w.promise().tryFail(cf.cause());
+          }
+          endpoint.slotFreed(null);
+          return;
+        }
+        Channel ch = cf.channel();
+        channels.add(ch);
+        H1Connection c = ch.pipeline().get(H1Connection.class);
+        if (w == null) {
+          recycle(c);
+        } else {
+          w.promise().tryComplete(c.open(w.context(), w.method(), w.uri()));
+        }
+      });
+    }
+
+    void openIdle(Promise<Void> done) {
+      if (closing || !endpoint.reserve()) {
+        done.complete();
+        return;
+      }
+      bootstrap.connect().addListener(f -> {
+        io.netty.channel.ChannelFuture cf = (io.netty.channel.ChannelFuture) f;
+        if (cf.isSuccess()) {
+          channels.add(cf.channel());
+          recycle(cf.channel().pipeline().get(H1Connection.class));
+        } else {
+          endpoint.open.decrementAndGet();
+        }
+        done.complete();
+      });
+    }
+
+    /** A connection whose exchange ended, free for the next request. */
+    void recycle(H1Connection c) {
+      if (closing || !c.isOpen()) {
+        c.close();
+        return;
+      }
+      Waiter w = waiters.poll();
+      if (w != null) {
+        endpoint.waiting.decrementAndGet();
+        w.promise().tryComplete(c.open(w.context(), w.method(), w.uri()));
+        return;
+      }
+      if (endpoint.waiting.get() > 0) {
+        // Requests wait on another loop: this connection's slot serves them better there.
+        c.close();
+        return;
+      }
+      c.idleSince = System.nanoTime();
+      idle.addLast(c);
+      if (cleaner == null) {
+        cleaner = loop.scheduleAtFixedRate(this::closeExpired, CLEANER_PERIOD_MILLIS, CLEANER_PERIOD_MILLIS,
+            TimeUnit.MILLISECONDS);
+      }
+    }
+
+    /** A connection of this pool closed (for whatever reason): its slot is free. */
+    void closed(H1Connection c) {
+      idle.remove(c);
+      endpoint.open.decrementAndGet();
+      serveWaiters();
+      endpoint.slotFreed(this);
+    }
+
+    /** Opens connections for waiting requests while slots are free. */
+    void serveWaiters() {
+      while (!waiters.isEmpty() && endpoint.reserve()) {
+        endpoint.waiting.decrementAndGet();
+        connect(waiters.poll());
+      }
+    }
+
+    private void closeExpired() {
+      long now = System.nanoTime();
+      H1Connection c;
+      while ((c = idle.peekFirst()) != null && now - c.idleSince >= idleNanos) {
+        idle.pollFirst();
+        c.close();
+      }
+      if (idle.isEmpty() && cleaner != null) {
+        cleaner.cancel(false);
+        cleaner = null;
+      }
+    }
+
+    void closeIdle() {
+      H1Connection c;
+      while ((c = idle.poll()) != null) {
+        c.close();
+      }
+      Waiter w;
+      while ((w = waiters.poll()) != null) {
+        endpoint.waiting.decrementAndGet();
+        w.promise().tryFail(new HttpClosedException("The service's pool is closed"));
+      }
+    }
+  }
+}
