@@ -79,15 +79,19 @@ final class H1Client {
     return e != null ? e : endpoints.computeIfAbsent(key, k -> new Endpoint(host, port));
   }
 
-  /** Opens {@code min_size} connections to {@code host:port}, spread over the event loops; never fails. */
-  Future<Void> warm(String host, int port) {
+  /**
+   * Opens {@code min_size} connections to {@code host:port}, spread over the event loops, each proven
+   * with a {@code HEAD} of {@code uri} (the service root) and then kept idle; never fails (a service
+   * that is down at start is simply not warmed). Connections already open count.
+   */
+  Future<Void> warm(String host, int port, String uri) {
     int n = config.enabled() ? config.minSize() : 0;
     Endpoint e = endpoint(host, port);
     List<Future<?>> all = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      EventLoop loop = vertx.nettyEventLoopGroup().next();
+      ContextInternal context = vertx.createEventLoopContext();
       Promise<Void> p = Promise.promise();
-      loop.execute(() -> e.loop(loop).openIdle(p));
+      context.runOnContext(v -> e.loop(context.nettyEventLoop()).openIdle(context, uri, p));
       all.add(p.future());
     }
     return Future.join(all).mapEmpty();
@@ -152,10 +156,16 @@ final class H1Client {
 
     /** Takes a connection slot when one is free. */
     boolean reserve() {
-      if (open.incrementAndGet() <= config.maxSize()) {
-        return true;
+      return reserveBelow(config.maxSize());
+    }
+
+    /** Takes a connection slot when fewer than {@code limit} connections are open. */
+    boolean reserveBelow(int limit) {
+      for (int n = open.get(); n < limit; n = open.get()) {
+        if (open.compareAndSet(n, n + 1)) {
+          return true;
+        }
       }
-      open.decrementAndGet();
       return false;
     }
 
@@ -253,20 +263,28 @@ final class H1Client {
       });
     }
 
-    void openIdle(Promise<Void> done) {
-      if (closing || !endpoint.reserve()) {
+    /** Opens a connection for the pool when fewer than {@code min_size} are open (a second warm-up opens none). */
+    void openIdle(ContextInternal context, String uri, Promise<Void> done) {
+      if (closing || !endpoint.reserveBelow(Math.min(config.minSize(), config.maxSize()))) {
         done.complete();
         return;
       }
       bootstrap.connect().addListener(f -> {
         io.netty.channel.ChannelFuture cf = (io.netty.channel.ChannelFuture) f;
-        if (cf.isSuccess()) {
-          channels.add(cf.channel());
-          recycle(cf.channel().pipeline().get(H1Connection.class));
-        } else {
+        if (!cf.isSuccess()) {
           endpoint.open.decrementAndGet();
+          done.complete();
+          return;
         }
-        done.complete();
+        channels.add(cf.channel());
+        H1Stream head = cf.channel().pipeline().get(H1Connection.class).open(context, HttpMethod.HEAD, uri);
+        head.response().onComplete(r -> {
+          if (r.succeeded()) {
+            r.result().discard();
+          }
+          done.complete();
+        });
+        head.end();
       });
     }
 

@@ -88,24 +88,18 @@ final class H1Connection extends ChannelInboundHandlerAdapter {
     return s;
   }
 
-  void requestEnded(H1Stream s) {
-    if (s == current && responseDone) {
-      release();
-    }
-  }
-
   void responseEnded(H1Stream s) {
     if (s != current) {
       return;
     }
     responseDone = true;
-    if (!keepAlive || !s.keepAlive()) {
-      close();
-    } else if (s.requestEnded()) {
+    if (keepAlive && s.keepAlive() && s.requestEnded()) {
       release();
+    } else {
+      // Not reusable: either side asked to close, or the service answered before the request body
+      // ended (the rest of it is not sent; the proxy closes the client connection too).
+      close();
     }
-    // Otherwise the service answered before the request body ended: the rest still goes out, and the
-    // connection is reused once it has (H1Stream.end).
   }
 
   /** The stream was reset: the connection cannot be trusted any more. */

@@ -139,7 +139,6 @@ final class H1Stream implements UpstreamRequest {
       channel.writeAndFlush(content.isReadable() ? new DefaultLastHttpContent(content)
           : LastHttpContent.EMPTY_LAST_CONTENT, channel.voidPromise());
     }
-    connection.requestEnded(this);
     return DONE;
   }
 

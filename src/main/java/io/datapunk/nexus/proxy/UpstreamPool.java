@@ -159,8 +159,9 @@ public final class UpstreamPool {
   }
 
   private Future<Void> warm(int port, String host, String basePath) {
+    String root = basePath.isEmpty() ? "/" : basePath + "/";
     if (h1 != null) {
-      return h1.warm(host, port);
+      return h1.warm(host, port, root);
     }
     int n = config.enabled() ? config.minSize() : 0;
     List<Future<?>> all = new ArrayList<>(n);
