@@ -57,6 +57,7 @@ final class H1Stream implements UpstreamRequest {
   private Handler<Throwable> exceptionHandler;
   private ArrayDeque<Buffer> held;
   private long demand = Long.MAX_VALUE;
+  private boolean interim;
   private boolean lastReceived;
   private boolean ended;
   private boolean failed;
@@ -192,11 +193,18 @@ final class H1Stream implements UpstreamRequest {
   void received(Object msg) {
     if (msg instanceof HttpResponse r) {
       if (r.status().code() < 200) {
-        // 100 Continue and other interim answers: the final one follows.
+        // 100 Continue and other interim answers (the decoder ends each with an empty last chunk):
+        // the final one follows.
+        interim = true;
         return;
       }
       head = r;
       response.tryComplete(answer);
+    }
+    if (interim && msg instanceof HttpContent c) {
+      c.release();
+      interim = !(msg instanceof LastHttpContent);
+      return;
     }
     if (msg instanceof HttpContent c) {
       ByteBuf content = c.content();
