@@ -118,9 +118,12 @@ public final class UpstreamPool {
         .setMaxWaitQueueSize(pool.maxWaitQueue())
         // Checks idle connections every 100 ms, so one closes at most 0.1 s after idle_timeout.
         .setCleanerPeriod(100);
+    if (!https && !http2) {
+      // Plain HTTP/1.1: the gateway's own client (see H1Client), the proxy's hot path.
+      return new UpstreamPool(null, new H1Client(vertx, pool), service, host, port, pool);
+    }
     HttpClientAgent client = vertx.httpClientBuilder().with(options).with(poolOptions).build();
-    H1Client h1 = https || http2 ? null : new H1Client(vertx, pool);
-    return new UpstreamPool(client, h1, service, host, port, pool);
+    return new UpstreamPool(client, null, service, host, port, pool);
   }
 
   public String service() {
@@ -159,13 +162,12 @@ public final class UpstreamPool {
   }
 
   private Future<Void> warm(int port, String host, String basePath) {
-    String root = basePath.isEmpty() ? "/" : basePath + "/";
+    String uri = basePath.isEmpty() ? "/" : basePath + "/";
     if (h1 != null) {
-      return h1.warm(host, port, root);
+      return h1.warm(host, port, uri);
     }
     int n = config.enabled() ? config.minSize() : 0;
     List<Future<?>> all = new ArrayList<>(n);
-    String uri = basePath.isEmpty() ? "/" : basePath + "/";
     for (int i = 0; i < n; i++) {
       all.add(client.request(HttpMethod.HEAD, port, host, uri)
           .compose(r -> r.send().compose(resp -> resp.end()))
@@ -175,10 +177,7 @@ public final class UpstreamPool {
   }
 
   public Future<Void> close() {
-    if (h1 != null) {
-      return Future.join(h1.close(), client.close()).mapEmpty();
-    }
-    return client.close();
+    return h1 != null ? h1.close() : client.close();
   }
 
   /**
@@ -186,10 +185,7 @@ public final class UpstreamPool {
    * is done; whatever is still open after {@code timeout} is closed.
    */
   public Future<Void> shutdown(java.time.Duration timeout) {
-    Future<Void> vertxClient = client.shutdown(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-    if (h1 != null) {
-      return Future.join(h1.shutdown(timeout.toMillis()), vertxClient).mapEmpty();
-    }
-    return vertxClient;
+    return h1 != null ? h1.shutdown(timeout.toMillis())
+        : client.shutdown(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 }
