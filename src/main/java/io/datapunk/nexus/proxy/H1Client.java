@@ -207,7 +207,9 @@ final class H1Client {
           .option(ChannelOption.TCP_NODELAY, true)
           .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
               (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
-          .remoteAddress(endpoint.host, endpoint.port)
+          // Unresolved: each connect resolves the name through Vert.x's asynchronous resolver (and its
+          // cache), never blocking the event loop, and follows DNS changes.
+          .remoteAddress(java.net.InetSocketAddress.createUnresolved(endpoint.host, endpoint.port))
           .handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
