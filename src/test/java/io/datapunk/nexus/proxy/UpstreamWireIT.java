@@ -188,9 +188,10 @@ class UpstreamWireIT {
   }
 
   @Test
-  void anAnswerBeforeTheWholeBodyClosesTheUpstreamConnection() throws Exception {
-    // The upstream answers as soon as it has the head of a POST whose body is still coming: the rest
-    // of the body is not sent, and the connection (its request unfinished) is never reused.
+  void anAnswerBeforeTheWholeBodyLeavesTheNextRequestUnharmed() throws Exception {
+    // The upstream answers as soon as it has the head of a POST whose body is still coming. Whether
+    // the gateway had sent the whole body by then (loopback buffers are large) decides if the
+    // connection may be reused; either way the next request gets its own answer, not a stray one.
     try (ScriptedUpstream lake = new ScriptedUpstream(
         "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 4\r\n\r\nnope");
          GatewayFixture nexus = GatewayFixture.start(ROUTE, Map.of("LAKE", lake.url()))) {
@@ -199,8 +200,8 @@ class UpstreamWireIT {
           .timeout(Duration.ofSeconds(10))
           .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
       assertThat(r.statusCode()).isEqualTo(413);
+      assertThat(r.body()).isEqualTo("nope");
       assertThat(nexus.get("/storage/after").body()).isEqualTo("ok");
-      assertThat(lake.connections.get()).isEqualTo(2);
     }
   }
 
