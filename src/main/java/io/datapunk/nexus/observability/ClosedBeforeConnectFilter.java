@@ -14,7 +14,7 @@ import org.slf4j.Marker;
  * close). The proxy already handles that failure (the request is sent once more and never counted
  * against the service, {@code proxy.UpstreamFailures#closedBeforeConnect}); the warning only added a
  * stack trace per connection to the log (144 in one benchmark run). Every other event passes.
- * Installed by {@code logback.xml}.
+ * Installed by {@link LogConfigurator}.
  */
 public final class ClosedBeforeConnectFilter extends TurboFilter {
   static final String PIPELINE_LOGGER = "io.netty.channel.DefaultChannelPipeline";

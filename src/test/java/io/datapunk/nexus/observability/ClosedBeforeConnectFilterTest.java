@@ -5,24 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.channels.NotYetConnectedException;
 import org.junit.jupiter.api.Test;
 
 class ClosedBeforeConnectFilterTest {
 
-  /** The product's logback.xml (not the tests'), loaded into a context of its own. */
-  private static LoggerContext productLogging() throws Exception {
+  /** The product's logging (LogConfigurator, not the tests' logback-test.xml), in a context of its own. */
+  private static LoggerContext productLogging() {
     LoggerContext context = new LoggerContext();
-    JoranConfigurator configurator = new JoranConfigurator();
-    configurator.setContext(context);
-    try (InputStream in = ClosedBeforeConnectFilterTest.class.getResourceAsStream("/logback.xml")) {
-      configurator.doConfigure(in);
-    }
+    LogConfigurator.apply(context, null);
     return context;
   }
 
