@@ -15,10 +15,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The keep-alive connection pools of one service: one Vert.x client whose requests are addressed per
+ * The keep-alive connection pools of one service: one client whose requests are addressed per
  * instance, so each instance has its own pool of at most {@code max_size} connections with a bounded
  * wait queue (beyond it requests fail at once), idle connections closed after {@code idle_timeout},
- * and {@code min_size} connections opened at start.
+ * and {@code min_size} connections opened at start. The client is the gateway's own
+ * ({@link H1Client}) for plain-HTTP/1.1 services, Vert.x's for HTTPS and HTTP/2 ones.
  */
 public final class UpstreamPool {
   /** Maximum size of a response header block accepted from a service. */
