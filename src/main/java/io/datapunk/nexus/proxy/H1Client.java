@@ -3,6 +3,7 @@ package io.datapunk.nexus.proxy;
 import io.datapunk.nexus.config.PoolConfig;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -245,7 +246,7 @@ final class H1Client {
     /** Opens a connection (its slot is already reserved) and hands it to {@code w}, or to the pool when null. */
     private void connect(Waiter w) {
       bootstrap.connect().addListener(f -> {
-        io.netty.channel.ChannelFuture cf = (io.netty.channel.ChannelFuture) f;
+        ChannelFuture cf = (ChannelFuture) f;
         if (!cf.isSuccess()) {
           endpoint.open.decrementAndGet();
           if (w != null) {
@@ -272,7 +273,7 @@ final class H1Client {
         return;
       }
       bootstrap.connect().addListener(f -> {
-        io.netty.channel.ChannelFuture cf = (io.netty.channel.ChannelFuture) f;
+        ChannelFuture cf = (ChannelFuture) f;
         if (!cf.isSuccess()) {
           endpoint.open.decrementAndGet();
           done.complete();

@@ -12,6 +12,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.impl.headers.HeadersMultiMap;
+import io.vertx.core.internal.ContextInternal;
 
 /**
  * One keep-alive connection of {@link H1Client} to a service instance: it carries one
@@ -79,7 +80,7 @@ final class H1Connection extends ChannelInboundHandlerAdapter {
   }
 
   /** Starts a request on this (idle) connection. */
-  H1Stream open(io.vertx.core.internal.ContextInternal context, HttpMethod method, String uri) {
+  H1Stream open(ContextInternal context, HttpMethod method, String uri) {
     H1Stream s = new H1Stream(this, context, method, uri);
     current = s;
     responseDone = false;

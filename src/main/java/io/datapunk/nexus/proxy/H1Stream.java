@@ -2,7 +2,6 @@ package io.datapunk.nexus.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -69,10 +68,6 @@ final class H1Stream implements UpstreamRequest {
     this.method = method;
     this.uri = uri;
     this.response = context.promise();
-  }
-
-  HttpMethod method() {
-    return method;
   }
 
   // ---- the request ----
