@@ -44,7 +44,7 @@ final class H1Client {
   private final VertxInternal vertx;
   private final PoolConfig config;
   private final long idleNanos;
-  private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
+  private final Map<Address, Endpoint> endpoints = new ConcurrentHashMap<>();
   private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private volatile boolean closing;
 
@@ -75,9 +75,13 @@ final class H1Client {
   }
 
   private Endpoint endpoint(String host, int port) {
-    String key = host + ':' + port;
+    Address key = new Address(host, port);
     Endpoint e = endpoints.get(key);
     return e != null ? e : endpoints.computeIfAbsent(key, k -> new Endpoint(host, port));
+  }
+
+  /** An instance's address as the endpoints' key (no string built per request). */
+  private record Address(String host, int port) {
   }
 
   /**
@@ -243,26 +247,19 @@ final class H1Client {
       return promise.future();
     }
 
-    /** Opens a connection (its slot is already reserved) and hands it to {@code w}, or to the pool when null. */
+    /** Opens a connection (its slot is already reserved) and hands it to {@code w}. */
     private void connect(Waiter w) {
       bootstrap.connect().addListener(f -> {
         ChannelFuture cf = (ChannelFuture) f;
         if (!cf.isSuccess()) {
           endpoint.open.decrementAndGet();
-          if (w != null) {
-            w.promise().tryFail(cf.cause());
-          }
+          w.promise().tryFail(cf.cause());
           endpoint.slotFreed(null);
           return;
         }
-        Channel ch = cf.channel();
-        channels.add(ch);
-        H1Connection c = ch.pipeline().get(H1Connection.class);
-        if (w == null) {
-          recycle(c);
-        } else {
-          w.promise().tryComplete(c.open(w.context(), w.method(), w.uri()));
-        }
+        channels.add(cf.channel());
+        H1Connection c = cf.channel().pipeline().get(H1Connection.class);
+        w.promise().tryComplete(c.open(w.context(), w.method(), w.uri()));
       });
     }
 

@@ -130,21 +130,12 @@ public final class UpstreamPool {
     return service;
   }
 
-  /** Asks the pool for a request stream to the service (waits for a free connection when all are busy). */
-  Future<UpstreamRequest> request(HttpMethod method, String uri) {
-    return request(method, host, port, uri);
-  }
-
   /** Asks the instance's pool for a request stream (waits for a free connection when all are busy). */
   Future<UpstreamRequest> request(HttpMethod method, Instance instance, String uri) {
-    return request(method, instance.host(), instance.port(), uri);
-  }
-
-  private Future<UpstreamRequest> request(HttpMethod method, String host, int port, String uri) {
     if (h1 != null) {
-      return h1.request(method, host, port, uri);
+      return h1.request(method, instance.host(), instance.port(), uri);
     }
-    return client.request(method, port, host, uri).map(VertxUpstreamRequest::new);
+    return client.request(method, instance.port(), instance.host(), uri).map(VertxUpstreamRequest::new);
   }
 
   /** Opens {@code min_size} connections to one instance (see {@link #warm(String)}). */
