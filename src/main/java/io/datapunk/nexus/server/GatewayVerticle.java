@@ -126,6 +126,7 @@ final class GatewayVerticle extends VerticleBase {
   }
 
   private void connected(HttpConnection connection) {
+    IdleCloser.replace(connection);
     connections.add(connection);
     if (limits != null) {
       limits.connected(connection);
