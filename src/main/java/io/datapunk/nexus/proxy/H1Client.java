@@ -36,7 +36,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code max_wait_queue} requests beyond which a request fails at once; connections are kept per
  * event loop (a request only ever uses a connection of its own loop, so nothing is shared between
  * threads but two counters), reused most-recently-used first, and closed after {@code idle_timeout}
- * idle (whole seconds, rounded down), checked every 100 ms.
+ * idle (whole seconds, rounded down), checked every 100 ms. An instance whose last connection closed
+ * is forgotten (its record retired atomically with its connection count, so no request can take a
+ * slot on a retired record): instances that come and go through discovery leave nothing behind.
  */
 final class H1Client {
   private static final long CLEANER_PERIOD_MILLIS = 100;
@@ -71,13 +73,26 @@ final class H1Client {
     if (closing) {
       return context.failedFuture(new HttpClosedException("The service's pool is closed"));
     }
-    return endpoint(host, port).loop(context.nettyEventLoop()).acquire(context, method, uri);
+    for (;;) {
+      Endpoint e = endpoint(host, port);
+      Future<UpstreamRequest> stream = e.loop(context.nettyEventLoop()).acquire(context, method, uri);
+      if (stream != null) {
+        return stream;
+      }
+      // Its last connection closed just now and the record was retired: take the new one.
+      endpoints.remove(e.address, e);
+    }
+  }
+
+  /** How many instances have a record (tests: a record goes when its last connection closes). */
+  int endpointCount() {
+    return endpoints.size();
   }
 
   private Endpoint endpoint(String host, int port) {
     Address key = new Address(host, port);
     Endpoint e = endpoints.get(key);
-    return e != null ? e : endpoints.computeIfAbsent(key, k -> new Endpoint(host, port));
+    return e != null ? e : endpoints.computeIfAbsent(key, Endpoint::new);
   }
 
   /** An instance's address as the endpoints' key (no string built per request). */
@@ -139,6 +154,9 @@ final class H1Client {
 
   /** The connections to one instance: shared counters, and a pool per event loop. */
   final class Endpoint {
+    /** {@link #open}'s value once the record is retired: below any count, so no slot can be taken. */
+    private static final int RETIRED = Integer.MIN_VALUE;
+    final Address address;
     final String host;
     final int port;
     /** The Host header of requests to the instance (the port left out when it is 80). */
@@ -147,9 +165,10 @@ final class H1Client {
     final AtomicInteger waiting = new AtomicInteger();
     final Map<EventLoop, LoopPool> loops = new ConcurrentHashMap<>();
 
-    Endpoint(String host, int port) {
-      this.host = host;
-      this.port = port;
+    Endpoint(Address address) {
+      this.address = address;
+      this.host = address.host();
+      this.port = address.port();
       String h = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
       this.authority = port == 80 ? h : h + ':' + port;
     }
@@ -166,12 +185,26 @@ final class H1Client {
 
     /** Takes a connection slot when fewer than {@code limit} connections are open. */
     boolean reserveBelow(int limit) {
-      for (int n = open.get(); n < limit; n = open.get()) {
+      for (int n = open.get(); n >= 0 && n < limit; n = open.get()) {
         if (open.compareAndSet(n, n + 1)) {
           return true;
         }
       }
       return false;
+    }
+
+    boolean retired() {
+      return open.get() < 0;
+    }
+
+    /**
+     * A connection closed: its slot is free. The last one retires the record (no connection, so no
+     * idle one and no request waiting for one) and removes it from the client.
+     */
+    void release() {
+      if (open.decrementAndGet() == 0 && waiting.get() == 0 && open.compareAndSet(0, RETIRED)) {
+        endpoints.remove(address, this);
+      }
     }
 
     /** A slot was freed: a request waiting on another loop may open a connection with it. */
@@ -226,6 +259,7 @@ final class H1Client {
           });
     }
 
+    /** A stream on a connection of this loop; null when the instance's record is retired (look it up again). */
     Future<UpstreamRequest> acquire(ContextInternal context, HttpMethod method, String uri) {
       H1Connection c;
       while ((c = idle.pollLast()) != null) {
@@ -237,12 +271,19 @@ final class H1Client {
       Waiter w = new Waiter(promise, context, method, uri);
       if (endpoint.reserve()) {
         connect(w);
+      } else if (endpoint.retired()) {
+        return null;
       } else if (endpoint.waiting.incrementAndGet() > config.maxWaitQueue()) {
         endpoint.waiting.decrementAndGet();
         return context.failedFuture(new ConnectionPoolTooBusyException(
             "Connection pool reached max wait queue size of " + config.maxWaitQueue()));
       } else {
         waiters.add(w);
+        if (endpoint.retired()) {
+          // Retired between the reservation and the queue (its last connection closed on another
+          // loop): the waiter goes to the new record.
+          serveWaiters();
+        }
       }
       return promise.future();
     }
@@ -252,7 +293,7 @@ final class H1Client {
       bootstrap.connect().addListener(f -> {
         ChannelFuture cf = (ChannelFuture) f;
         if (!cf.isSuccess()) {
-          endpoint.open.decrementAndGet();
+          endpoint.release();
           w.promise().tryFail(cf.cause());
           endpoint.slotFreed(null);
           return;
@@ -272,7 +313,8 @@ final class H1Client {
       bootstrap.connect().addListener(f -> {
         ChannelFuture cf = (ChannelFuture) f;
         if (!cf.isSuccess()) {
-          endpoint.open.decrementAndGet();
+          endpoint.release();
+          endpoint.slotFreed(null);
           done.complete();
           return;
         }
@@ -316,13 +358,28 @@ final class H1Client {
     /** A connection of this pool closed (for whatever reason): its slot is free. */
     void closed(H1Connection c) {
       idle.remove(c);
-      endpoint.open.decrementAndGet();
+      endpoint.release();
       serveWaiters();
       endpoint.slotFreed(this);
     }
 
-    /** Opens connections for waiting requests while slots are free. */
+    /** Opens connections for waiting requests while slots are free (on a retired record: sends them to the new one). */
     void serveWaiters() {
+      if (endpoint.retired()) {
+        Waiter w;
+        while ((w = waiters.poll()) != null) {
+          endpoint.waiting.decrementAndGet();
+          PromiseInternal<UpstreamRequest> p = w.promise();
+          request(w.context(), w.method(), endpoint.host, endpoint.port, w.uri()).onComplete(ar -> {
+            if (ar.succeeded()) {
+              p.tryComplete(ar.result());
+            } else {
+              p.tryFail(ar.cause());
+            }
+          });
+        }
+        return;
+      }
       while (!waiters.isEmpty() && endpoint.reserve()) {
         endpoint.waiting.decrementAndGet();
         connect(waiters.poll());
