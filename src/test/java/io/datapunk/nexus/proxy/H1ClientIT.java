@@ -31,14 +31,18 @@ class H1ClientIT {
     TestUpstream.await(vertx.close());
   }
 
-  private static int get(H1Client client, int port) {
-    Future<Integer> status = client.request(HttpMethod.GET, "127.0.0.1", port, "/x")
+  /** A GET of /x through the client: the response's status once its body is read. */
+  private static Future<Integer> call(H1Client client, int port) {
+    return client.request(HttpMethod.GET, "127.0.0.1", port, "/x")
         .compose(stream -> {
           stream.end();
           return stream.response();
         })
         .compose(r -> r.discard().map(v -> r.statusCode()));
-    return TestUpstream.await(status);
+  }
+
+  private static int get(H1Client client, int port) {
+    return TestUpstream.await(call(client, port));
   }
 
   @Test
@@ -90,12 +94,7 @@ class H1ClientIT {
     upstreams.add(u);
     List<Future<Integer>> all = new ArrayList<>();
     for (int i = 0; i < 300; i++) {
-      all.add(client.request(HttpMethod.GET, "127.0.0.1", u.port(), "/x")
-          .compose(stream -> {
-            stream.end();
-            return stream.response();
-          })
-          .compose(r -> r.discard().map(v -> r.statusCode())));
+      all.add(call(client, u.port()));
     }
     TestUpstream.await(Future.all(all));
     assertThat(all).allSatisfy(f -> assertThat(f.result()).isEqualTo(200));
